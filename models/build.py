@@ -218,6 +218,17 @@ def add_metadata(model_bytes: bytes, name: str, mean: float, std: float) -> byte
 
 
 # --------------------------------------------------------------------------- bundling
+def _alignment_padding(header_offset: int, member_name: str, alignment: int = 64) -> bytes:
+    """A zip extra field that puts the member's data on an ``alignment`` boundary.
+
+    MediaPipe memory-maps the bundle and reads each model in place; TFLite copies (and warns
+    about) any tensor whose data is not aligned. Same idea as Android's zipalign (field 0xD935).
+    """
+    fixed = 30 + len(member_name.encode()) + 4  # local header, name, extra field id and size
+    pad = (-(header_offset + fixed)) % alignment
+    return (0xD935).to_bytes(2, "little") + pad.to_bytes(2, "little") + b"\0" * pad
+
+
 def build_bundle(files: dict[str, bytes], variant: str) -> bytes:
     detector = add_metadata(files["pose_detection.tflite"], "pose_detector", *DETECTOR_NORMALISATION)
     landmarker = add_metadata(
@@ -233,6 +244,7 @@ def build_bundle(files: dict[str, bytes], variant: str) -> bytes:
             info = zipfile.ZipInfo(member_name, date_time=ZIP_DATE_TIME)
             info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
+            info.extra = _alignment_padding(out.tell(), member_name)
             bundle.writestr(info, data)
     return out.getvalue()
 
