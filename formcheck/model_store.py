@@ -96,7 +96,9 @@ def verify(path: Path) -> ModelInfo:
     try:
         digest = file_sha256(path)
     except OSError as exc:
-        raise ModelError(f"Pose model {path} cannot be read ({exc.strerror}).", REBUILD_HINT) from exc
+        raise ModelError(
+            f"Pose model {path} cannot be read ({exc.strerror}).", REBUILD_HINT
+        ) from exc
     variant = _variant_of(path)
     pinned = pinned_checksums()
     expected = pinned.get(path.name)

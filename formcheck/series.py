@@ -175,7 +175,9 @@ class PoseSeries:
         """Write the series to a compressed ``.npz`` file."""
         path = Path(path)
         if path.suffix != ".npz":
-            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+            path = (
+                path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "format_version": FORMAT_VERSION,

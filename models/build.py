@@ -230,7 +230,9 @@ def _alignment_padding(header_offset: int, member_name: str, alignment: int = 64
 
 
 def build_bundle(files: dict[str, bytes], variant: str) -> bytes:
-    detector = add_metadata(files["pose_detection.tflite"], "pose_detector", *DETECTOR_NORMALISATION)
+    detector = add_metadata(
+        files["pose_detection.tflite"], "pose_detector", *DETECTOR_NORMALISATION
+    )
     landmarker = add_metadata(
         files[f"pose_landmark_{variant}.tflite"], f"pose_landmarks_{variant}",
         *LANDMARKER_NORMALISATION,

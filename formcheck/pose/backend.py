@@ -13,7 +13,10 @@ reported with every frame so callers can say "only one person in view please".
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,33 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Silence the C++ side's start-up chatter (TFLite, glog) written straight to fd 2.
+
+    It ignores GLOG_minloglevel because logging is not initialised, and it would bury our own
+    one-line messages. Only graph creation and the first frame are wrapped; FORMCHECK_DEBUG=1
+    shows everything.
+    """
+    if os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except OSError:  # no real fd 2 (some notebook hosts): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 @dataclass(frozen=True)
@@ -64,6 +94,7 @@ class MediaPipePoseEstimator:
         self._last_timestamp = -1
         self._last_people_check: float | None = None
         self._people = 0
+        self._frames_seen = 0
 
     @property
     def name(self) -> str:
@@ -80,7 +111,8 @@ class MediaPipePoseEstimator:
             output_segmentation_masks=self.options.with_masks if masks is None else masks,
         )
         try:
-            return vision.PoseLandmarker.create_from_options(opts)
+            with quiet_native_logs():
+                return vision.PoseLandmarker.create_from_options(opts)
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
             raise ModelError(
                 f"The pose model {self.model.path} could not be loaded ({str(exc).strip()[:200]}).",
@@ -110,9 +142,17 @@ class MediaPipePoseEstimator:
         if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError("expected an (H, W, 3) uint8 RGB frame")
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._tracker.detect_for_video(image, self._timestamp(time_ms))
-        tracked = bool(result.pose_landmarks)
-        people = self._count_people(image, time_ms, tracked)
+        if self._frames_seen < 2:
+            # The graph logs once more on its first inferences.
+            with quiet_native_logs():
+                result = self._tracker.detect_for_video(image, self._timestamp(time_ms))
+                tracked = bool(result.pose_landmarks)
+                people = self._count_people(image, time_ms, tracked)
+        else:
+            result = self._tracker.detect_for_video(image, self._timestamp(time_ms))
+            tracked = bool(result.pose_landmarks)
+            people = self._count_people(image, time_ms, tracked)
+        self._frames_seen += 1
         if not tracked:
             return PoseResult(time_ms=time_ms, num_people=people)
         arrays = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])

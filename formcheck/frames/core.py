@@ -1,0 +1,206 @@
+"""The frame type, the source interface every reader implements, and their shared helpers.
+
+Every source hands out upright RGB frames (MediaPipe wants RGB) with honest timestamps, so the
+pose stage never needs to know whether the pixels came from a file, a folder or a camera.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import TracebackType
+
+import cv2
+import numpy as np
+
+from formcheck.errors import ConfigError
+from formcheck.series import SourceInfo
+
+# Smaller frames leave the pose model nothing to find; larger limits are always allowed.
+MIN_MAX_SIZE = 32
+# Container frame rates outside this range are broken metadata (e.g. a 90000 Hz time base).
+MIN_SANE_FPS = 1.0
+MAX_SANE_FPS = 1000.0
+DEFAULT_FPS = 30.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One upright video frame.
+
+    ``rgb`` is (H, W, 3) uint8 in RGB order and C-contiguous; it may share memory with the
+    arrays of an in-memory source. ``time_ms`` is strictly increasing within a source and
+    ``index`` is the frame's position in the original source, before any stride.
+    """
+
+    rgb: np.ndarray
+    time_ms: float
+    index: int
+
+    def __post_init__(self) -> None:
+        rgb = self.rgb
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"Frame.rgb must be (H, W, 3) uint8, got {rgb.shape} {rgb.dtype}")
+        if not rgb.flags.c_contiguous:
+            raise ValueError("Frame.rgb must be C-contiguous")
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+class FrameSource(ABC):
+    """An iterable of :class:`Frame` with a description of where the frames come from.
+
+    Use it as a context manager so the underlying file or camera is always released.
+    Finite sources (files, folders, arrays) can be iterated again; live sources keep serving
+    the newest frame. ``dropped_frames`` counts frames a live source discarded because the
+    consumer was slower than the frames arrived; it stays 0 for everything else.
+    """
+
+    info: SourceInfo
+
+    def __init__(self, info: SourceInfo) -> None:
+        self.info = info
+        self.dropped_frames = 0
+        self._closed = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        # Not a generator itself, so using a closed source fails here rather than at next().
+        if self._closed:
+            raise ValueError(f"frame source {self.info.name!r} is closed")
+        return self._frames()
+
+    @abstractmethod
+    def _frames(self) -> Iterator[Frame]:
+        """Yield the frames; called once per ``iter()``."""
+
+    def close(self) -> None:
+        """Release the file or camera. Safe to call more than once."""
+        if not self._closed:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:  # noqa: B027 - sources without resources need nothing here
+        """Free resources; overridden by sources that hold a capture or a thread."""
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.info!r})"
+
+
+# --------------------------------------------------------------------------- option checks
+def check_options(max_size: object, stride: object, fps: object) -> None:
+    """Raise ConfigError for option values no source can honour."""
+    if max_size is not None and (
+        not _is_int(max_size) or int(max_size) < MIN_MAX_SIZE  # type: ignore[call-overload]
+    ):
+        raise ConfigError(
+            f"max_size must be a whole number of pixels >= {MIN_MAX_SIZE}, got {max_size!r}.",
+            "Use e.g. 640 to shrink large videos before pose detection, or leave it unset "
+            "to keep the original size.",
+        )
+    if not _is_int(stride) or int(stride) < 1:  # type: ignore[call-overload]
+        raise ConfigError(
+            f"stride must be a whole number >= 1, got {stride!r}.",
+            "Use 1 to keep every frame, 2 to keep every second frame, and so on.",
+        )
+    if fps is not None and not (
+        isinstance(fps, numbers.Real)
+        and not isinstance(fps, bool)
+        and math.isfinite(float(fps))
+        and 0 < float(fps) <= MAX_SANE_FPS
+    ):
+        raise ConfigError(
+            f"fps must be a number of frames per second in (0, {MAX_SANE_FPS:g}], got {fps!r}.",
+            "Leave it unset to use the video's own frame rate (30 for images).",
+        )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def sane_fps(value: float, default: float = DEFAULT_FPS) -> float:
+    """The container's frame rate, or ``default`` when it is missing or absurd."""
+    if math.isfinite(value) and MIN_SANE_FPS <= value <= MAX_SANE_FPS:
+        return float(value)
+    return default
+
+
+def strided_count(count: int | None, stride: int) -> int | None:
+    """How many of ``count`` frames survive keeping every ``stride``-th one (index 0 kept)."""
+    return None if count is None else (count + stride - 1) // stride
+
+
+# --------------------------------------------------------------------------- pixels
+def scaled_size(width: int, height: int, max_size: int | None) -> tuple[int, int]:
+    """(width, height) with the long side at most ``max_size``, aspect kept, never upscaled."""
+    long_side = max(width, height)
+    if max_size is None or long_side <= max_size:
+        return width, height
+    scale = max_size / long_side
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+class Converter:
+    """Turns a decoded BGR image into the RGB frame the model sees (rotate, shrink, reorder).
+
+    Shrinking happens before the colour conversion so dropped pixels are never converted.
+    """
+
+    def __init__(self, size: tuple[int, int], rotation_deg: int = 0) -> None:
+        self.size = size  # (width, height) of the output
+        self.rotation_deg = rotation_deg  # clockwise rotation still to apply by hand
+
+    def bgr_to_rgb(self, bgr: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(self._fit(rotate_clockwise(bgr, self.rotation_deg)), cv2.COLOR_BGR2RGB)
+
+    def rgb_to_rgb(self, rgb: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self._fit(rgb))
+
+    def _fit(self, image: np.ndarray) -> np.ndarray:
+        if (image.shape[1], image.shape[0]) == self.size:
+            return image
+        return cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+
+
+_CV2_ROTATIONS = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def normalise_rotation(degrees: float) -> int:
+    """Snap a metadata rotation to 0, 90, 180 or 270 (clockwise)."""
+    if not math.isfinite(degrees):
+        return 0
+    return int(round(degrees / 90.0)) % 4 * 90
+
+
+def rotate_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate by a multiple of 90 degrees clockwise (0 returns the image unchanged)."""
+    code = _CV2_ROTATIONS.get(normalise_rotation(degrees))
+    return image if code is None else cv2.rotate(image, code)

@@ -1,0 +1,107 @@
+"""``open_source``: turn whatever the user pointed at into a FrameSource, failing early."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.errors import ConfigError, InputError
+from formcheck.frames.camera import camera_source
+from formcheck.frames.core import FrameSource, check_options
+from formcheck.frames.images import (
+    IMAGE_EXTENSIONS,
+    ArraySource,
+    ImageFolderSource,
+    StillImageSource,
+)
+from formcheck.frames.video import RealtimeVideoSource, VideoFileSource
+
+SourceSpec = str | os.PathLike | int | Sequence[np.ndarray] | np.ndarray
+
+
+def open_source(
+    spec: SourceSpec,
+    *,
+    max_size: int | None = None,
+    stride: int = 1,
+    fps: float | None = None,
+    realtime: bool = False,
+) -> FrameSource:
+    """Open a video file, webcam, still image, image folder or in-memory frames.
+
+    ``spec``: an int or a string of digits is a webcam index; a directory is a folder of
+    images (natural name order); a file with an image extension is one still frame; any other
+    file is a video (GIF included); a list or tuple of (H, W, 3) uint8 RGB arrays, or one
+    (T, H, W, 3) array, is an in-memory source.
+
+    ``max_size`` shrinks frames so the long side is at most that many pixels (never enlarges).
+    ``stride`` keeps every n-th frame; timestamps stay those of the original frames.
+    ``fps`` sets the frame rate of folders and arrays (default 30) and overrides a video's own.
+    ``realtime`` makes a video file behave like a camera: paced at its frame rate, newest
+    frame served, frames the consumer was too slow for skipped.
+
+    The source is opened and its first frame decoded here, so unreadable input raises
+    InputError (bad options: ConfigError) before any work starts.
+    """
+    check_options(max_size, stride, fps)
+    if isinstance(spec, bool):
+        raise TypeError("open_source() got a bool; pass a camera index, a path or frames")
+    if isinstance(spec, (int, np.integer)) or (isinstance(spec, str) and spec.strip().isdigit()):
+        index = int(spec)
+        if index < 0:
+            raise InputError(f"camera index must be 0 or more, got {index}", "Try --camera 0.")
+        return camera_source(index, max_size=max_size, stride=stride, fps=fps)
+    if isinstance(spec, np.ndarray):
+        if spec.ndim != 4:
+            raise InputError(
+                f"an in-memory clip must be a (T, H, W, 3) array, got shape {spec.shape}.",
+                "Pass a list of (H, W, 3) RGB frames, or stack them with np.stack(frames).",
+            )
+        return _arrays(spec, max_size, stride, fps, realtime)
+    if isinstance(spec, (list, tuple)):
+        return _arrays(spec, max_size, stride, fps, realtime)
+    if not isinstance(spec, (str, os.PathLike)):
+        raise TypeError(f"open_source() cannot read a {type(spec).__name__}")
+    return _path(Path(spec).expanduser(), max_size, stride, fps, realtime)
+
+
+def _arrays(
+    arrays: Sequence[np.ndarray],
+    max_size: int | None,
+    stride: int,
+    fps: float | None,
+    realtime: bool,
+) -> FrameSource:
+    _refuse_realtime(realtime, "in-memory frames")
+    return ArraySource(arrays, max_size=max_size, stride=stride, fps=fps)
+
+
+def _path(
+    path: Path, max_size: int | None, stride: int, fps: float | None, realtime: bool
+) -> FrameSource:
+    if not path.exists():
+        raise InputError(
+            f"File not found: {path}",
+            "Check the path and spelling. formcheck reads videos (mp4, mov, avi, mkv, webm, "
+            "gif), images (png, jpg), folders of images and webcams (a number such as 0).",
+        )
+    if path.is_dir():
+        _refuse_realtime(realtime, "an image folder")
+        return ImageFolderSource(path, max_size=max_size, stride=stride, fps=fps)
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        _refuse_realtime(realtime, "a still image")
+        return StillImageSource(path, max_size=max_size, fps=fps)
+    if realtime:
+        return RealtimeVideoSource(path, max_size=max_size, stride=stride, fps=fps)
+    return VideoFileSource(path, max_size=max_size, stride=stride, fps=fps)
+
+
+def _refuse_realtime(realtime: bool, what: str) -> None:
+    if realtime:
+        raise ConfigError(
+            f"real-time playback works with video files and cameras, not {what}.",
+            "Pass a video file (or a camera number) for live mode, or drop the real-time option.",
+        )

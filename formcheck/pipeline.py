@@ -1,0 +1,162 @@
+"""The pose stage: frames in, smoothed PoseSeries out.
+
+Streaming: frames are decoded, passed through the model and dropped one at a time, so memory
+does not grow with clip length (only the landmark arrays, ~1 kB a frame, are kept). Per-frame
+measurements that need the image or the segmentation mask (which are not kept) are taken here
+through ``measures`` and stored in ``PoseSeries.extras``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.frames import Frame, FrameSource, open_source
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.pose.result import PoseResult
+from formcheck.series import PoseSeries, SourceInfo
+
+# A measurement taken on each frame while the frame and mask still exist: returns a float or
+# a small fixed-size array (NaN when it cannot be measured).
+FrameMeasure = Callable[[Frame, PoseResult], "float | np.ndarray"]
+
+
+@dataclass(frozen=True)
+class PoseStageOptions:
+    model: str | Path | None = None  # path or variant name; None = FORMCHECK_MODEL or default
+    max_size: int | None = 960  # downscale the long side before the model (it sees 256 px)
+    stride: int = 1
+    smooth: bool = True
+    with_masks: bool = False
+    people_check_ms: float = 1000.0
+
+
+class SeriesBuilder:
+    """Collects PoseResults frame by frame into a PoseSeries (NaN rows where nobody was found)."""
+
+    def __init__(self, source: SourceInfo, model: str = "") -> None:
+        self.source = source
+        self.model = model
+        self._time: list[float] = []
+        self._image: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._visibility: list[np.ndarray] = []
+        self._presence: list[np.ndarray] = []
+        self._people: list[int] = []
+        self._extras: dict[str, list] = {}
+        self._nan3 = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+        self._nan1 = np.full(NUM_LANDMARKS, np.nan, np.float32)
+
+    def __len__(self) -> int:
+        return len(self._time)
+
+    def append(self, result: PoseResult, extras: Mapping[str, object] | None = None) -> None:
+        if self._time and result.time_ms <= self._time[-1]:
+            return  # a repeated timestamp (some containers) would break the series invariant
+        self._time.append(float(result.time_ms))
+        found = result.found
+        self._image.append(result.image if found else self._nan3)
+        self._world.append(result.world if found else self._nan3)
+        self._visibility.append(result.visibility if found else self._nan1)
+        self._presence.append(result.presence if found else self._nan1)
+        self._people.append(result.num_people)
+        for key, value in (extras or {}).items():
+            self._extras.setdefault(key, [np.nan] * (len(self._time) - 1)).append(value)
+        for values in self._extras.values():
+            if len(values) < len(self._time):
+                values.append(np.nan)
+
+    def build(self) -> PoseSeries:
+        t = len(self._time)
+        if t == 0:
+            return PoseSeries.empty(self.source, 0, model=self.model)
+        return PoseSeries(
+            time_ms=np.array(self._time),
+            image=np.stack(self._image),
+            world=np.stack(self._world),
+            visibility=np.stack(self._visibility),
+            presence=np.stack(self._presence),
+            num_people=np.array(self._people),
+            source=self.source,
+            model=self.model,
+            extras={k: _stack_extra(v) for k, v in self._extras.items()},
+        )
+
+
+def _stack_extra(values: list) -> np.ndarray:
+    """Stack per-frame measurements; frames without one (scalar NaN) get a NaN of the right shape."""
+    shape = next((np.shape(v) for v in values if np.ndim(v) > 0), ())
+    rows = [np.full(shape, np.nan) if np.ndim(v) == 0 and shape else v for v in values]
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _progress(total: int | None, desc: str, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    # enabled=None: a bar only on an interactive terminal, so logs and CI stay clean.
+    disable = (not sys.stderr.isatty()) if enabled is None else not enabled
+    return tqdm(total=total, desc=desc, unit="frame", disable=disable, leave=False)
+
+
+def run_pose(
+    frames: Iterable[Frame],
+    estimator,
+    source: SourceInfo,
+    *,
+    measures: Mapping[str, FrameMeasure] | None = None,
+    progress: bool | None = None,
+) -> PoseSeries:
+    """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series."""
+    builder = SeriesBuilder(source, model=getattr(estimator, "name", ""))
+    with _progress(source.frame_count, Path(source.name).name, progress) as bar:
+        for frame in frames:
+            result = estimator.process(frame)
+            extras = None
+            if measures:
+                extras = {name: measure(frame, result) for name, measure in measures.items()}
+            builder.append(result, extras)
+            bar.update(1)
+    return builder.build()
+
+
+def extract_pose_series(
+    spec,
+    options: PoseStageOptions | None = None,
+    *,
+    estimator=None,
+    measures: Mapping[str, FrameMeasure] | None = None,
+    progress: bool | None = None,
+) -> PoseSeries:
+    """Open ``spec`` (video, image, folder, camera index or arrays) and return its PoseSeries.
+
+    Pass ``estimator`` to reuse a loaded model across clips (batch work); otherwise one is
+    created for this call and closed after it.
+    """
+    from formcheck.smoothing import ButterworthSmoother
+
+    options = options or PoseStageOptions()
+    source: FrameSource = open_source(spec, max_size=options.max_size, stride=options.stride)
+    own_estimator = estimator is None
+    try:
+        if own_estimator:
+            from formcheck.pose.backend import MediaPipePoseEstimator, PoseOptions
+
+            estimator = MediaPipePoseEstimator(
+                PoseOptions(
+                    model=options.model,
+                    with_masks=options.with_masks,
+                    people_check_ms=options.people_check_ms,
+                )
+            )
+        with source:
+            series = run_pose(source, estimator, source.info, measures=measures, progress=progress)
+    finally:
+        if own_estimator and estimator is not None:
+            estimator.close()
+    if options.smooth and len(series) > 1:
+        series = ButterworthSmoother().smooth(series)
+    return series
