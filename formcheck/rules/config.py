@@ -1,0 +1,91 @@
+"""Thresholds as dataclasses, strictness presets, and TOML overrides.
+
+Each exercise has a frozen config dataclass whose defaults are the ``standard`` preset and a
+``PRESETS`` class attribute with the fields that ``relaxed`` and ``strict`` change. A TOML file
+overrides single fields per exercise:
+
+    strictness = "strict"          # optional, the CLI's --strictness wins
+    [deadlift]
+    rounded_back_drop_deg = 12.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from formcheck.errors import ConfigError
+
+STRICTNESS_LEVELS = ("relaxed", "standard", "strict")
+
+C = TypeVar("C")
+
+
+def preset(config_cls: type[C], strictness: str = "standard") -> C:
+    """The config of ``config_cls`` at a strictness level."""
+    if strictness not in STRICTNESS_LEVELS:
+        raise ConfigError(
+            f"Unknown strictness {strictness!r}.", f"Use one of {', '.join(STRICTNESS_LEVELS)}."
+        )
+    overrides = getattr(config_cls, "PRESETS", {}).get(strictness, {})
+    return config_cls(**overrides)
+
+
+def with_overrides(config: C, overrides: dict[str, Any], section: str) -> C:
+    """A copy of ``config`` with fields replaced, checking names and types."""
+    fields = {f.name: f for f in dataclasses.fields(config)}  # type: ignore[arg-type]
+    clean: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(
+                f"Unknown setting [{section}] {key} in the config file.",
+                f"Valid settings for [{section}]: {known}.",
+            )
+        current = getattr(config, key)
+        if isinstance(current, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"[{section}] {key} must be true or false, got {value!r}.")
+        elif isinstance(current, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"[{section}] {key} must be a number, got {value!r}.")
+            value = type(current)(value) if isinstance(current, float) else value
+        clean[key] = value
+    return dataclasses.replace(config, **clean)  # type: ignore[type-var]
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file not found: {path}", "Check the path given to --config.")
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Config file {path} is not valid TOML: {exc}.", "Fix the line it names."
+        ) from exc
+
+
+def load_configs(
+    config_classes: dict[str, type], path: str | Path | None = None, strictness: str | None = None
+) -> dict[str, Any]:
+    """Exercise name -> config instance, from presets and an optional TOML file."""
+    data = read_toml(path) if path else {}
+    level = strictness or data.get("strictness", "standard")
+    unknown = set(data) - set(config_classes) - {"strictness"}
+    if unknown:
+        raise ConfigError(
+            f"Unknown section(s) in the config file: {', '.join(sorted(unknown))}.",
+            f"Valid sections: {', '.join(sorted(config_classes))} (and a top-level strictness).",
+        )
+    configs = {}
+    for name, cls in config_classes.items():
+        config = preset(cls, level)
+        section = data.get(name, {})
+        if not isinstance(section, dict):
+            raise ConfigError(f"[{name}] in the config file must be a table of settings.")
+        configs[name] = with_overrides(config, section, name)
+    return configs
