@@ -1,7 +1,14 @@
 """formcheck: camera form checks for the posterior chain (deadlift, plank, kettlebell swing)."""
 
-from formcheck.errors import ConfigError, FormcheckError, InputError, ModelError
-from formcheck.series import PoseSeries, SourceInfo
+import os
+
+# OpenCV and its FFmpeg backend print warnings straight to stderr for every unreadable file
+# ("moov atom not found"); formcheck reports those problems itself, in one message.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from formcheck.errors import ConfigError, FormcheckError, InputError, ModelError  # noqa: E402
+from formcheck.series import PoseSeries, SourceInfo  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,117 @@
+"""Pose-stage speed against a bare PoseLandmarker loop, and peak memory on long clips.
+
+    python benchmarks/pose_speed.py [CLIP] [--model full] [--memory]
+
+(a) bare: MediaPipe PoseLandmarker in VIDEO mode over frames decoded (and downscaled the same
+    way) beforehand, so only the model is timed;
+(b) formcheck: ``extract_pose_series`` from the file to a smoothed PoseSeries (decode, resize,
+    model, people check, series building, Butterworth smoothing).
+Both run in this one process, one after the other, and the ratio (b)/(a) is printed (target
+>= 0.9). ``--memory`` also renders 1- and 5-minute clips and reports the peak resident memory
+of the pose stage on each in a fresh process (streaming: it must not grow with length).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_CLIP = ROOT / "samples" / "deadlift_good.mp4"
+
+
+def bare_fps(clip: Path, model: str, max_size: int) -> tuple[float, int]:
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcheck.frames import open_source
+    from formcheck.model_store import resolve_model
+
+    with open_source(clip, max_size=max_size) as source:
+        frames = [(f.rgb, f.time_ms) for f in source]
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(resolve_model(model).path)),
+        running_mode=vision.RunningMode.VIDEO,
+        num_poses=1,
+    )
+    with vision.PoseLandmarker.create_from_options(options) as landmarker:
+        landmarker.detect_for_video(
+            mp.Image(image_format=mp.ImageFormat.SRGB, data=frames[0][0]), 0
+        )
+        start = time.perf_counter()
+        for i, (rgb, _) in enumerate(frames):
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+            landmarker.detect_for_video(image, 1 + i * 33)
+        elapsed = time.perf_counter() - start
+    return len(frames) / elapsed, len(frames)
+
+
+def formcheck_fps(clip: Path, model: str, max_size: int) -> tuple[float, int]:
+    from formcheck.pipeline import PoseStageOptions, extract_pose_series
+
+    options = PoseStageOptions(model=model, max_size=max_size)
+    start = time.perf_counter()
+    series = extract_pose_series(clip, options, progress=False)
+    elapsed = time.perf_counter() - start
+    return len(series) / elapsed, len(series)
+
+
+def render_long_clip(path: Path, seconds: float) -> Path:
+    """A long swing set rendered by formcheck.synth (no real footage is needed)."""
+    from formcheck.synth import render_long_sample
+
+    return render_long_sample(path, seconds=seconds)
+
+
+def peak_memory_mb(clip: Path, model: str) -> dict:
+    code = (
+        f"import resource, sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from formcheck.pipeline import extract_pose_series, PoseStageOptions\n"
+        f"s = extract_pose_series({str(clip)!r}, PoseStageOptions(model={model!r}), progress=False)\n"
+        "print(json.dumps({'frames': len(s), "
+        "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
+    parser.add_argument("--model", default="full")
+    parser.add_argument("--max-size", type=int, default=960)
+    parser.add_argument("--memory", action="store_true", help="also measure 1- and 5-min clips")
+    args = parser.parse_args()
+
+    # Warm both paths once (model load, page cache) so neither pays first-run costs.
+    formcheck_fps(args.clip, args.model, args.max_size)
+    bare, n_bare = bare_fps(args.clip, args.model, args.max_size)
+    ours, n_ours = formcheck_fps(args.clip, args.model, args.max_size)
+    print(f"clip: {args.clip} ({n_bare} frames), model {args.model}, max size {args.max_size}")
+    print(f"(a) bare PoseLandmarker VIDEO loop, pre-decoded frames: {bare:6.1f} frames/s")
+    print(f"(b) formcheck pose stage, file -> smoothed PoseSeries: {ours:6.1f} frames/s")
+    print(f"ratio (b)/(a): {ours / bare:.2f}  (target >= 0.90)")
+    if n_bare != n_ours:
+        print(f"warning: frame counts differ ({n_bare} vs {n_ours})")
+
+    if args.memory:
+        with tempfile.TemporaryDirectory() as scratch:
+            for minutes in (1, 5):
+                clip = render_long_clip(Path(scratch) / f"long_{minutes}min.mp4", 60.0 * minutes)
+                figures = peak_memory_mb(clip, args.model)
+                print(
+                    f"{minutes}-minute clip: {figures['frames']} frames, "
+                    f"peak resident memory {figures['peak_mb']:.0f} MB"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
