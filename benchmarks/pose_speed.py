@@ -64,10 +64,27 @@ def formcheck_fps(clip: Path, model: str, max_size: int) -> tuple[float, int]:
 
 
 def render_long_clip(path: Path, seconds: float) -> Path:
-    """A long swing set rendered by formcheck.synth (no real footage is needed)."""
-    from formcheck.synth import render_long_sample
+    """A long swing set rendered by formcheck.synth (no real footage is needed).
 
-    return render_long_sample(path, seconds=seconds)
+    One minute of swings is rendered, then repeated (re-encoded) to the length asked for.
+    """
+    from formcheck.frames import open_source
+    from formcheck.synth import kettlebell_swing, render_clip
+    from formcheck.video_out import H264Writer
+
+    minute = path.with_name("swings_1min.mp4")
+    if not minute.exists():
+        render_clip(kettlebell_swing(reps=43, rep_period_s=1.4), None, minute)
+    if seconds <= 60:
+        return minute
+    with open_source(minute) as source:
+        fps, width, height = source.info.fps, source.info.width, source.info.height
+    with H264Writer(path, fps, width, height) as writer:
+        for _ in range(int(round(seconds / 60.0))):
+            with open_source(minute) as source:
+                for frame in source:
+                    writer.write(frame.rgb, rgb=True)
+    return path
 
 
 def peak_memory_mb(clip: Path, model: str) -> dict:
