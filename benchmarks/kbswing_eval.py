@@ -1,0 +1,229 @@
+"""Kettlebell-swing rule: figures on real tracks, the bundled samples and rendered sweeps.
+
+    python benchmarks/kbswing_eval.py                  # everything, full model, cached
+    python benchmarks/kbswing_eval.py --model none     # real tracks + sweeps on true landmarks
+    python benchmarks/kbswing_eval.py --model lite --cache /tmp/kbswing_eval
+
+1. Real keypoint tracks (../shared/data/keypoints/kbswing_idvorkin_*.csv, smoothed as the
+   pipeline does): reps against the hand-checked tops/bottoms of the 4-rep clip, per-rep
+   measures next to their thresholds, faults (all three clips are labelled good).
+2. samples/kbswing_good.mp4 and samples/kbswing_leanback.mp4 through the pose model.
+3. Severity sweeps rendered with ``formcheck.synth`` (lean back, heel lift, arm lift, squat
+   factor): the synthetic truth's fault flag (its coaching thresholds), the rule's measure and
+   verdict on the TRUE landmarks (no model: where the rule's thresholds sit), and on the pose
+   model's landmarks of the rendered clip (what a camera user gets).
+
+Pose-model runs are cached as .npz in --cache, so a second run only re-scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formcheck.datasets.swing_tracks import (  # noqa: E402
+    read_swing_groundtruth,
+    read_swing_track,
+)
+from formcheck.rules.kbswing import KettlebellSwingRule, SwingConfig  # noqa: E402
+from formcheck.series import PoseSeries  # noqa: E402
+from formcheck.smoothing import ButterworthSmoother  # noqa: E402
+
+KEYPOINTS = ROOT.parent / "shared" / "data" / "keypoints"
+SAMPLES = ROOT / "samples"
+TRACKS = (
+    "kbswing_idvorkin_swing-sample-4reps_good.csv",
+    "kbswing_idvorkin_igor-1h-swing_good.csv",
+    "kbswing_idvorkin_swing-sample_good.csv",
+)
+# The per-rep measure behind each fault, as the rule stores it in Rep.metrics.
+MEASURES = {
+    "leaning_back": "top_lean_back_deg",
+    "on_toes": "bottom_heel_rise",
+    "arms_lifting": "top_wrist_height",
+    "squatting": "bottom_knee_hip_ratio",
+}
+SWEEPS = {
+    "leaning_back": ("lean_back_deg", [0, 5, 10, 12, 15, 20, 25]),
+    "on_toes": ("heel_lift", [0.0, 0.02, 0.04, 0.06, 0.09, 0.12]),
+    "arms_lifting": ("arm_lift_deg", [0, 10, 20, 30, 45, 70]),
+    "squatting": ("squat_factor", [0.0, 0.25, 0.5, 0.75, 1.0]),
+}
+SMOOTH = ButterworthSmoother()
+
+
+def _median(values: list[float]) -> float:
+    arr = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    return float(np.median(arr)) if arr.size else float("nan")
+
+
+def _fmt(v: float, digits: int = 2) -> str:
+    return f"{v:.{digits}f}" if np.isfinite(v) else "  -"
+
+
+def _thresholds(cfg: SwingConfig) -> str:
+    return (
+        f"lean_back >= {cfg.lean_back_deg:g} deg with hips_through >= {cfg.hips_through:g} "
+        f"(or >= {cfg.lean_back_alone_deg:g} alone); heel_rise >= {cfg.heel_rise_delta:g} with "
+        f"hips over ankles >= {cfg.hips_forward_dx:g} (or >= {cfg.heel_rise_alone:g} alone); "
+        f"wrist_height >= {cfg.wrist_above_shoulder:g}; upswing shoulder flexion >= "
+        f"{cfg.arm_lead_shoulder_deg:g} deg; knee/hip >= {cfg.squat_ratio:g} with knee >= "
+        f"{cfg.squat_min_knee_deg:g} deg"
+    )
+
+
+# ----------------------------------------------------------------------------- real tracks
+def real_tracks(rule: KettlebellSwingRule) -> None:
+    print("\n== Real keypoint tracks (labelled good) ==")
+    if not KEYPOINTS.is_dir():
+        print(f"  skipped: {KEYPOINTS} is absent")
+        return
+    for name in TRACKS:
+        path = KEYPOINTS / name
+        if not path.is_file():
+            print(f"  {name}: absent")
+            continue
+        series = SMOOTH.smooth(read_swing_track(path).series)
+        result = rule.evaluate(series)
+        tops = [round(r.key_ms * series.fps / 1000) for r in result.reps]
+        print(
+            f"  {name}: view={result.view.view} (yaw {result.view.yaw_deg:.0f}), "
+            f"assessable={result.assessable}, reps={result.summary.rep_count}, "
+            f"tempo={_fmt(result.summary.mean_rep_s)} s/rep, "
+            f"faults={sorted(result.fault_codes) or 'none'}"
+        )
+        print(f"    top frames: {tops}")
+        gt_path = path.with_name(name.replace("_good.csv", "_groundtruth.json"))
+        if gt_path.is_file():
+            gt = read_swing_groundtruth(gt_path)
+            gt_tops = [m.frame_index for m in gt if m.position == "top"]
+            gt_bottoms = [m.frame_index for m in gt if m.position == "bottom"]
+            bottoms = [round(r.metrics["bottom_ms"] * series.fps / 1000) for r in result.reps]
+            print(f"    ground truth tops {gt_tops}, bottoms {gt_bottoms}; rule bottoms {bottoms}")
+            err = [abs(a - b) for a, b in zip(tops, gt_tops, strict=False)]
+            print(f"    top frame error vs ground truth: {err} (frames at 30 fps)")
+        for code, key in MEASURES.items():
+            vals = [r.metrics.get(key, np.nan) for r in result.reps]
+            worst = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
+            print(
+                f"    {code:13s} {key:26s} worst {_fmt(worst)}  per rep {[_fmt(v) for v in vals]}"
+            )
+        through = [r.metrics.get("top_hips_through", np.nan) for r in result.reps]
+        print(f"    {'':13s} {'top_hips_through':26s} worst {_fmt(np.nanmax(through), 3)}")
+
+
+# ----------------------------------------------------------------------------- pose model
+def model_series(video: Path, model: str, cache: Path) -> PoseSeries:
+    from formcheck.pipeline import PoseStageOptions, extract_pose_series
+
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / f"{video.stem}.{model}.npz"
+    if out.is_file():
+        return PoseSeries.load(out)
+    raw = extract_pose_series(
+        str(video), PoseStageOptions(model=model, smooth=False, people_check_ms=0)
+    )
+    raw.save(out)
+    return raw
+
+
+def samples(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
+    print(f"\n== Bundled samples ({model} model) ==")
+    for name, expect in (("kbswing_good", set()), ("kbswing_leanback", {"leaning_back"})):
+        video = SAMPLES / f"{name}.mp4"
+        if not video.is_file():
+            print(f"  {name}: absent")
+            continue
+        result = rule.evaluate(SMOOTH.smooth(model_series(video, model, cache)))
+        lean = [_fmt(r.metrics.get("top_lean_back_deg", np.nan), 1) for r in result.reps]
+        ok = "OK" if result.fault_codes == expect else "MISMATCH"
+        print(
+            f"  {name}: reps={result.summary.rep_count}, faults={sorted(result.fault_codes)} "
+            f"(expected {sorted(expect)}: {ok}); lean back per rep {lean}"
+        )
+
+
+# ----------------------------------------------------------------------------- sweeps
+def _truth_per_rep(motion, code: str) -> float:
+    flags = motion.faults.get(code)
+    if flags is None or not motion.reps:
+        return float("nan")
+    return float(np.mean([flags[r.start : r.end + 1].any() for r in motion.reps]))
+
+
+def _score(rule: KettlebellSwingRule, series: PoseSeries, code: str) -> tuple[float, float, int]:
+    result = rule.evaluate(SMOOTH.smooth(series))
+    # Share of the reps where the fault was judged (the set-up backswing is not, see the rule).
+    flagged = [code in r.fault_codes for r in result.reps if MEASURES[code] in r.metrics]
+    measure = _median([r.metrics.get(MEASURES[code], np.nan) for r in result.reps])
+    return (float(np.mean(flagged)) if flagged else float("nan")), measure, len(result.reps)
+
+
+def sweeps(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
+    from formcheck.synth import LOOKS, ground_truth, kettlebell_swing, render_clip, side_camera
+
+    size = (640, 480)
+    print("\n== Rendered severity sweeps (5 reps each, side view facing right) ==")
+    print("  truth = share of reps the synthetic ground truth flags (its coaching thresholds);")
+    print("  rule/true lm = share of judged reps the rule flags on the exact landmarks;")
+    print("  rule/model = the same on the pose model's landmarks of the rendered clip.")
+    for code, (param, levels) in SWEEPS.items():
+        print(f"\n  {code} vs {param}  (measure: {MEASURES[code]})")
+        print(
+            f"  {param:>14s} | truth | measure(true lm) rule(true lm) reps | "
+            f"measure(model) rule(model) reps"
+        )
+        for level in levels:
+            motion = kettlebell_swing(reps=5, **{param: level})
+            camera = side_camera(motion, size, yaw_deg=90)
+            truth = ground_truth(motion, camera, size)
+            flag_t, meas_t, reps_t = _score(rule, truth.to_pose_series(), code)
+            line = (
+                f"  {level:14g} | {_fmt(_truth_per_rep(motion, code), 1):>5s} | "
+                f"{_fmt(meas_t):>15s} {_fmt(flag_t, 1):>13s} {reps_t:4d} |"
+            )
+            if model != "none":
+                key = f"kbswing_{param}_{level:g}"
+                cached = cache / f"{key}.{model}.npz"
+                if not cached.is_file():
+                    with tempfile.TemporaryDirectory() as tmp:
+                        video = Path(tmp) / f"{key}.mp4"
+                        render_clip(motion, camera, video, size=size, look=LOOKS["red"])
+                        model_series(video, model, cache)
+                flag_m, meas_m, reps_m = _score(rule, PoseSeries.load(cached), code)
+                line += f" {_fmt(meas_m):>14s} {_fmt(flag_m, 1):>11s} {reps_m:4d}"
+            print(line, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="full", help="full | lite | heavy | none")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kbswing_eval")
+    parser.add_argument("--strictness", default="standard")
+    parser.add_argument("--skip-sweeps", action="store_true")
+    args = parser.parse_args(argv)
+
+    from formcheck.rules.config import preset
+
+    cfg = preset(SwingConfig, args.strictness)
+    rule = KettlebellSwingRule(cfg)
+    print(f"kbswing rule, {args.strictness} thresholds: {_thresholds(cfg)}")
+    start = time.time()
+    real_tracks(rule)
+    if args.model != "none":
+        samples(rule, args.model, args.cache)
+    if not args.skip_sweeps:
+        sweeps(rule, args.model, args.cache)
+    print(f"\n({time.time() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

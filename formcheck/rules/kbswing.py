@@ -1,0 +1,995 @@
+"""Kettlebell swing: reps from the hinge/extension cycle and four side-view faults.
+
+A swing is a hip hinge followed by an explosive hip extension: the hips fold back (hip flexion
+~80-100 deg at the bottom of the backswing), then snap straight (~0-10 deg at the top) and the
+bell floats up on straight, passive arms. Sets are 20-30 reps at about one rep per 1-2 s.
+
+**Reps** come from a hysteresis state machine on hip flexion (side view): the hips count as
+*hinged* above :attr:`SwingConfig.hinge_deg` and as *extended* below :attr:`SwingConfig.top_deg`.
+A backswing (hinge phase) followed by extended hips is a rep once the bell floats (the wrists
+rise to ``float_wrist_height``; with the wrists unseen, the hips alone decide): standing up
+after parking the bell straightens the hips without a float and is no rep, nor is standing
+still with the bell before the first backswing. The ``rep`` event fires at the float, ~0.1 s
+after the hips straighten. ``Rep.start_ms`` is the start of the backswing (the deepest point of
+the hike after a set-up from the floor), ``key_ms`` the top of the swing (the bell at its
+highest, as the hand-checked ground truth marks it; the straightest hips when the wrists are
+unseen), ``end_ms`` the start of the next backswing or the last frame seen;
+``metrics["bottom_ms"]`` is the bottom of the backswing. The summary's tempo
+(``mean_rep_s``) is the mean top-to-top time.
+
+**Faults**, each judged once per rep, only on frames seen side-on or obliquely, and only when
+held for ``min_fault_ms``:
+
+* ``leaning_back`` (top): the trunk behind vertical (``trunk_lean``) by ``lean_back_deg`` with
+  the hips pushed through ahead of the shoulder-ankle line (``hip_line_offset``): the cue's
+  "shoulders behind the hips, lower back hyperextended"; or by ``lean_back_alone_deg``
+  whatever the hips do. Standing tall with a bell floating in front needs a small counter-lean
+  (the bell's weight is in front of the feet): real, labelled-good swings measure up to ~11 deg
+  behind vertical with the hips ~0.03 through, so "a few degrees" is normal and the fault
+  starts at a clear lean (see :class:`SwingConfig`).
+* ``arms_lifting`` (top and upswing): the arms raise the bell instead of the hips: the wrists
+  well above the shoulders at the top (``wrist_height`` >= ``wrist_above_shoulder``, off when
+  ``allow_american``), or the arms already far forward (``shoulder_flexion`` >=
+  ``arm_lead_shoulder_deg``) while the hips are still bent (>= ``arm_lead_hip_deg``) on the way
+  up: the arms leading the hip drive.
+* ``on_toes`` (bottom of the backswing): heels rising against the person's own standing
+  baseline (``heel_rise`` minus its median at the tops) together with the hips drifting over
+  the ankles (the bell pulling the lifter forward), or a very large heel rise on its own.
+* ``squatting`` (bottom of the backswing): the knees bend as much as the hips instead of the
+  hips going back: ``knee_flexion / hip_flexion`` >= ``squat_ratio`` with at least
+  ``squat_min_knee_deg`` of knee bend.
+
+A backswing is judged only when it starts from a top and lasts at most ``max_backswing_s``:
+the set-up before the first hike (bell on the floor, arms reaching for it, knees bent more by
+design) is not judged for ``squatting``, ``on_toes`` or the arms' timing.
+
+**Views**: all four faults live in the sagittal plane, so a front view judges none of them
+(``assessable=False`` with the reason, every code in ``not_judged``). Reps are still counted in
+a front view, from the trunk's vertical foreshortening (the hip->shoulder vertical extent
+against its standing value gives ``arccos`` of the trunk's inclination whatever the camera's
+yaw); a swing's 55-65 deg hinge is unmistakable that way, so the count is reliable, faults would
+not be. An oblique view foreshortens sagittal angles (a lean looks smaller), so faults are judged
+there with lower confidence and only clear ones show.
+
+Left/right labels are never trusted (features use label-free midpoints); facing-signed features
+are re-signed with the session's majority facing, so a frame where the head turns and the facing
+estimate flips cannot turn a forward lean into a lean back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from formcheck.errors import ConfigError
+from formcheck.rules.core import (
+    Event,
+    ExerciseResult,
+    ExerciseRule,
+    Fault,
+    FrameInput,
+    Rep,
+    RuleSession,
+    SetSummary,
+)
+
+FAULT_CODES: tuple[str, ...] = ("leaning_back", "on_toes", "arms_lifting", "squatting")
+
+CUES: dict[str, str] = {
+    "leaning_back": "Stand tall, don't lean back",
+    "on_toes": "Weight in your heels",
+    "arms_lifting": "Drive with the hips, arms relaxed",
+    "squatting": "Hips back, don't squat",
+}
+
+ADVICE: dict[str, str] = {
+    "leaning_back": "Finish each swing standing tall: squeeze the glutes, ribs down, and let the "
+    "bell float; the body stops at vertical, it does not lean back to counter the bell.",
+    "on_toes": "Keep the weight on the midfoot and heels as the bell goes back; if the bell "
+    "pulls you forward, hike it higher between the legs or use a lighter bell.",
+    "arms_lifting": "Let the hip snap float the bell; the arms are ropes and the bell stops "
+    "around chest height (set allow_american for overhead swings).",
+    "squatting": "On the backswing push the hips back with shins nearly vertical; the knees "
+    "soften, they do not bend like a squat.",
+}
+
+_SIDE_VIEWS = ("side", "oblique", "unknown")
+# Confidence multiplier per view: an oblique camera foreshortens sagittal angles.
+_VIEW_CONFIDENCE = {"side": 1.0, "oblique": 0.6, "unknown": 0.5, "front": 0.0}
+
+
+@dataclass(frozen=True)
+class SwingConfig:
+    """Thresholds of the kettlebell-swing rule (defaults = the ``standard`` preset)."""
+
+    # --- rep detection (hip flexion, deg) -------------------------------------------------
+    # Hips count as extended (top of the swing) below this. Good swings reach 0-12 deg at the
+    # float; 30 leaves room for a soft finish and for noise without missing a top.
+    top_deg: float = 30.0
+    # Hips count as hinged (backswing) above this. Backswings reach 80-100 deg; 50 is well
+    # clear of the top zone, so the 20 deg hysteresis band swallows landmark jitter.
+    hinge_deg: float = 50.0
+    # Front view: the same zones for the trunk inclination read from its foreshortening
+    # (a swing's trunk goes from ~0 at the top to 55-65 deg at the bottom).
+    front_top_deg: float = 25.0
+    front_hinge_deg: float = 45.0
+    # A hinge phase longer than this is a set-up or parking the bell, not a backswing
+    # (backswings take 0.4-0.8 s at swing cadence).
+    max_backswing_s: float = 1.5
+    # Without a usable frame for this long the cycle is lost and restarts.
+    max_gap_s: float = 1.0
+    # A top counts as a swing once the wrists float up to this height (torso lengths from the
+    # shoulders; arms hanging is about -1.15, chest height 0): straightening up after parking
+    # the bell is no rep. -0.7 still passes a one-hand swing, whose label-free wrist midpoint
+    # averages the swinging hand with the free one.
+    float_wrist_height: float = -0.7
+
+    # --- leaning_back ---------------------------------------------------------------------
+    # Trunk behind vertical at the top, deg, with the hips pushed through ahead of the
+    # shoulder-ankle line (the lower back arched: the cue's "shoulders behind the hips, lower
+    # back hyperextended"). Standing tall with a bell floating in front needs a small
+    # counter-lean: labelled-good real swings measure up to ~11 deg behind vertical (and a
+    # real good swing filmed at 45 deg shows the hips up to 0.07 through). On exact landmarks
+    # this flags rendered lean-backs from ~13 deg; BlazePose full reads a rendered lean back
+    # ~5 deg short (20 deg -> ~14), so on camera the fault shows from ~17-18 deg.
+    lean_back_deg: float = 12.0
+    hips_through: float = 0.05  # hip ahead of the shoulder-ankle line, in body lengths
+    # A lean this far back is a fault whatever the hips do.
+    lean_back_alone_deg: float = 16.0
+    # Degrees past the threshold that count as fully severe.
+    lean_back_span_deg: float = 15.0
+
+    # --- on_toes ----------------------------------------------------------------------------
+    # Heel rise against the person's own standing baseline, in heel-toe lengths (exact
+    # landmarks: 0.2 ~ 5-6 cm of heel lift, 0.44 ~ 12 cm), together with the hips drifting
+    # over the ankles: the bell pulling the lifter forward.
+    heel_rise_delta: float = 0.2
+    # Hips no further behind the ankles than this (torso lengths) at the bottom: in a hinge
+    # they sit 0.1-0.25 torso lengths behind (measured on real and rendered swings); at 0 the
+    # weight is over the toes.
+    hips_forward_dx: float = -0.02
+    # A heel rise this large is enough on its own (up on the balls of the feet, a 12+ cm
+    # lift). Set this high because the pose models put phantom heel rises of 0.25-0.52 into a
+    # deep hinge with flat feet (BlazePose lite on rendered swings, the TF.js track of a real
+    # one): their toe point sinks below the floor while the hips are folded. So the usual
+    # evidence is the pair above: heels up AND the weight over the toes.
+    heel_rise_alone: float = 0.6
+
+    # --- arms_lifting -----------------------------------------------------------------------
+    # Wrists above the shoulders at the top, in torso lengths (the eyes are ~0.5 above the
+    # shoulder joints). A Russian swing floats the bell to chest height (wrists -0.2 to +0.05
+    # on real and rendered good swings); a hard hip snap may float it to about eye level
+    # (wrists up to +0.35 on a real swing labelled good). Wrists above eye level (~115 deg of
+    # arm elevation) mean the arms are lifting the bell.
+    wrist_above_shoulder: float = 0.5
+    # Arms leading the hips: shoulder flexion (deg from the trunk) while the hips are still
+    # bent at least arm_lead_hip_deg on the way up. Good swings keep ~20-35 deg there (the
+    # forearms stay on the body until the snap).
+    arm_lead_hip_deg: float = 40.0
+    arm_lead_shoulder_deg: float = 70.0
+    allow_american: bool = False
+
+    # --- squatting --------------------------------------------------------------------------
+    # Knee flexion over hip flexion at the bottom of the backswing. A hinge bends the hips
+    # about twice as much as the knees (0.35-0.65 measured on good swings); a squat bends both
+    # alike (~1).
+    squat_ratio: float = 0.8
+    squat_min_knee_deg: float = 50.0
+    squat_span: float = 0.4
+
+    # --- evidence and cues ------------------------------------------------------------------
+    # A fault must hold this long (the landmarks are smoothed, but one frame proves nothing).
+    min_fault_ms: float = 65.0
+    # Faults less sure than this are dropped rather than reported.
+    min_confidence: float = 0.3
+    # Below this share of frames with a person, the clip is not assessable.
+    min_detection_rate: float = 0.5
+    min_duration_s: float = 1.0
+    # The same spoken cue is not repeated within this many seconds.
+    cue_cooldown_s: float = 4.0
+
+    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
+        "relaxed": {
+            "lean_back_deg": 16.0,
+            "lean_back_alone_deg": 22.0,
+            "heel_rise_delta": 0.3,
+            "heel_rise_alone": 0.7,
+            "wrist_above_shoulder": 0.7,
+            "arm_lead_shoulder_deg": 80.0,
+            "squat_ratio": 0.9,
+            "squat_min_knee_deg": 60.0,
+        },
+        "strict": {
+            "lean_back_deg": 9.0,
+            "hips_through": 0.03,
+            "lean_back_alone_deg": 12.0,
+            "heel_rise_delta": 0.15,
+            "heel_rise_alone": 0.45,
+            "wrist_above_shoulder": 0.35,
+            "arm_lead_shoulder_deg": 60.0,
+            "squat_ratio": 0.7,
+            "squat_min_knee_deg": 45.0,
+        },
+    }
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.top_deg < self.hinge_deg:
+            raise ConfigError(
+                f"[kbswing] top_deg ({self.top_deg}) must be >= 0 and below hinge_deg "
+                f"({self.hinge_deg}).",
+                "Typical values: top_deg = 30, hinge_deg = 50.",
+            )
+        if not 0 <= self.front_top_deg < self.front_hinge_deg:
+            raise ConfigError(
+                "[kbswing] front_top_deg must be >= 0 and below front_hinge_deg.",
+                "Typical values: front_top_deg = 25, front_hinge_deg = 45.",
+            )
+        positive = {
+            "lean_back_deg": self.lean_back_deg,
+            "lean_back_alone_deg": self.lean_back_alone_deg,
+            "lean_back_span_deg": self.lean_back_span_deg,
+            "heel_rise_delta": self.heel_rise_delta,
+            "heel_rise_alone": self.heel_rise_alone,
+            "wrist_above_shoulder": self.wrist_above_shoulder,
+            "arm_lead_shoulder_deg": self.arm_lead_shoulder_deg,
+            "squat_ratio": self.squat_ratio,
+            "squat_span": self.squat_span,
+            "max_backswing_s": self.max_backswing_s,
+            "max_gap_s": self.max_gap_s,
+        }
+        for name, value in positive.items():
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"[kbswing] {name} must be a positive number, got {value!r}.")
+        for name in ("min_confidence", "min_detection_rate"):
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ConfigError(f"[kbswing] {name} must be within 0..1, got {value!r}.")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _sustained(t: np.ndarray, v: np.ndarray, min_ms: float, high: bool = True) -> float:
+    """The most extreme value ``v`` held for at least ``min_ms`` (NaN-free input, time order).
+
+    ``high=True``: the largest x with ``v >= x`` over a stretch of frames spanning ``min_ms``
+    (max over windows of the window minimum); ``high=False`` the mirror image. A series
+    shorter than the window gives its own min (max for low), the conservative reading.
+    """
+    if v.size == 0:
+        return math.nan
+    vals = v if high else -v
+    dt = float(np.median(np.diff(t))) if t.size > 1 else 33.3
+    k = max(1, int(round(min_ms / max(dt, 1e-6))) + 1)
+    if vals.size <= k:
+        best = float(vals.min())
+    else:
+        windows = np.lib.stride_tricks.sliding_window_view(vals, k)
+        best = float(windows.min(axis=1).max())
+    return best if high else -best
+
+
+def _span_where(t: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    if mask.any():
+        return float(t[mask][0]), float(t[mask][-1])
+    return float(t[0]), float(t[-1])
+
+
+def _severity(excess: float, span: float) -> float:
+    return float(np.clip(excess / span, 0.05, 1.0)) if span > 0 else 1.0
+
+
+@dataclass
+class _Phase:
+    """Frames of one hinge or top phase (small: a phase lasts about a second)."""
+
+    kind: str  # "hinge" | "top"
+    start_ms: float
+    from_top: bool = False  # a hinge phase that began after a top (a real backswing)
+    rows: list[tuple[float, ...]] = field(default_factory=list)
+    arms_seen: int = 0  # top phases: frames with visible wrists
+    floated: bool = False  # top phases: the wrists rose to the float
+    last_ms: float | None = None
+    frames: int = 0  # frames seen, including those not kept
+
+    def add(self, row: tuple[float, ...]) -> None:
+        """Keep a bounded number of frames: a top keeps its start (the float is in its first
+        second; standing between sets can last minutes), a hinge its end (the bottom and the
+        upswing; a set-up can be long)."""
+        self.last_ms = row[0]
+        self.frames += 1
+        if self.kind == "top":
+            if len(self.rows) < _MAX_PHASE_ROWS:
+                self.rows.append(row)
+        else:
+            self.rows.append(row)
+            if len(self.rows) > _MAX_PHASE_ROWS:
+                del self.rows[: len(self.rows) - _MAX_PHASE_ROWS]
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.rows, dtype=np.float64).reshape(-1, len(_COLUMNS))
+
+    @property
+    def end_ms(self) -> float:
+        return self.last_ms if self.last_ms is not None else self.start_ms
+
+
+_MAX_PHASE_ROWS = 300  # 10 s at 30 fps
+
+
+# Per-frame values a phase keeps.
+_COLUMNS = (
+    "t",
+    "depth",  # hip flexion (side) or foreshortened trunk inclination (front), deg
+    "hip",
+    "knee",
+    "lean",  # trunk_lean, re-signed with the majority facing
+    "hip_line",  # hip_line_offset, re-signed: - hips pushed through ahead of the body line
+    "wrist",
+    "shoulder",  # shoulder_flexion, re-signed
+    "heel",
+    "hip_dx",  # ankle_to_hip_dx, re-signed
+    "vis_trunk",
+    "vis_legs",
+    "vis_feet",
+    "vis_arms",
+    "side",  # 1 when the frame's view allows judging (side/oblique/unknown)
+    "view_conf",
+)
+_C = {name: i for i, name in enumerate(_COLUMNS)}
+
+
+@dataclass
+class _RepState:
+    index: int
+    start_ms: float  # bottom of the backswing
+    key_ms: float  # top of the swing (provisional until the top phase ends)
+    end_ms: float
+    top_start_ms: float  # start of the top phase this rep owns
+    faults: list[Fault] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    judged: set[str] = field(default_factory=set)  # codes measured on this rep
+    not_judged: dict[str, str] = field(default_factory=dict)  # code -> why not
+
+    def skip(self, code: str, reason: str) -> None:
+        self.not_judged.setdefault(code, reason)
+
+    def copy(self) -> _RepState:
+        return _RepState(
+            self.index,
+            self.start_ms,
+            self.key_ms,
+            self.end_ms,
+            self.top_start_ms,
+            list(self.faults),
+            dict(self.metrics),
+            set(self.judged),
+            dict(self.not_judged),
+        )
+
+
+class SwingSession(RuleSession):
+    """Causal kettlebell-swing state machine; see the module docstring.
+
+    A backswing followed by extended hips becomes a rep once the bell floats (the wrists rise
+    to :attr:`SwingConfig.float_wrist_height`): standing up after parking the bell, or a
+    deadlift of it, straightens the hips without a float and is not a swing. When the wrists
+    cannot be seen, the hips alone decide.
+    """
+
+    def __init__(self, config: SwingConfig) -> None:
+        self.config = config
+        self.frames = 0
+        self.detected = 0
+        self.usable = 0
+        self.first_ms: float | None = None
+        self.last_ms: float | None = None
+        self.view_counts: dict[str, int] = {"side": 0, "front": 0, "oblique": 0, "unknown": 0}
+        self.facing_sum = 0
+        self.front_ref = 0.0  # standing (max) vertical torso extent, px
+        self.state = "unknown"  # unknown | top | hinge
+        self.phase: _Phase | None = None
+        self.pending: _Phase | None = None  # backswing waiting for the bell to float
+        self.last_valid_ms: float | None = None
+        self.reps: list[_RepState] = []
+        self.events: list[Event] = []
+        self.top_heels: list[float] = []  # heel_rise at the tops: the feet-flat baseline
+        self.last_cue_ms: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ per frame
+    def update(self, frame: FrameInput) -> list[Event]:
+        cfg = self.config
+        t = float(frame.time_ms)
+        self.frames += 1
+        if self.first_ms is None:
+            self.first_ms = t
+        self.last_ms = t
+        out: list[Event] = []
+        depth = math.nan
+        if frame.detected:
+            self.detected += 1
+            view = frame.view if frame.view in self.view_counts else "unknown"
+            self.view_counts[view] += 1
+            if frame.facing:
+                self.facing_sum += int(np.sign(frame.facing))
+            row = self._row(frame, view)
+            depth = row[_C["depth"]]
+        self._check_gap(t, out)
+        if not math.isfinite(depth):
+            self.events.extend(out)
+            return out
+        self.usable += 1
+        self.last_valid_ms = t
+
+        top, hinge = (
+            (cfg.front_top_deg, cfg.front_hinge_deg)
+            if view == "front"
+            else (cfg.top_deg, cfg.hinge_deg)
+        )
+        if self.state == "unknown":
+            if depth < top:
+                self._start_phase("top", t)
+            elif depth > hinge:
+                self._start_phase("hinge", t)
+        elif self.state == "top" and depth > hinge:
+            self._close_top(out)
+            self._start_phase("hinge", t, from_top=True)
+        elif self.state == "hinge" and depth < top:
+            self.pending = self.phase
+            self._start_phase("top", t)
+
+        phase = self.phase
+        if phase is not None:
+            phase.add(row)
+            if phase.kind == "top":
+                self._top_frame(phase, row, out)
+        self.events.extend(out)
+        return out
+
+    def _top_frame(self, phase: _Phase, row: tuple[float, ...], out: list[Event]) -> None:
+        wrist = row[_C["wrist"]]
+        if math.isfinite(wrist) and row[_C["vis_arms"]] >= 0.3:
+            phase.arms_seen += 1
+            if wrist >= self.config.float_wrist_height:
+                phase.floated = True
+        if self.pending is not None and phase.floated:
+            self._confirm(row[_C["t"]], out)
+        heel = row[_C["heel"]]
+        if row[_C["side"]] > 0 and math.isfinite(heel) and row[_C["vis_feet"]] >= 0.5:
+            self.top_heels.append(heel)
+            if len(self.top_heels) > 600:
+                del self.top_heels[:300]
+
+    def _row(self, frame: FrameInput, view: str) -> tuple[float, ...]:
+        f = frame.features
+        nan = math.nan
+        majority = int(np.sign(self.facing_sum))
+        # Re-sign facing-signed features with the majority facing (see module docstring).
+        flip = float(frame.facing * majority) if frame.facing and majority else 1.0
+
+        def g(name: str) -> float:
+            value = f.get(name, nan)
+            return float(value) if value is not None else nan
+
+        hip = g("hip_flexion")
+        if view == "front":
+            # The vertical extent of the trunk is T*cos(inclination) whatever the yaw.
+            torso = g("torso_length_px")
+            incl = g("trunk_inclination")
+            vertical = torso * math.cos(math.radians(incl)) if math.isfinite(incl) else nan
+            if math.isfinite(vertical) and vertical > 0:
+                self.front_ref = max(self.front_ref, vertical)
+                depth = math.degrees(math.acos(min(1.0, vertical / self.front_ref)))
+            else:
+                depth = nan
+        else:
+            depth = hip
+        vis = frame.visibility
+
+        def pv(*parts: str) -> float:
+            values = [vis.get(p, 0.0) for p in parts]
+            values = [v if math.isfinite(v) else 0.0 for v in values]
+            return float(min(values)) if values else 0.0
+
+        return (
+            float(frame.time_ms),
+            depth,
+            hip,
+            g("knee_flexion"),
+            g("trunk_lean") * flip,
+            g("hip_line_offset") * flip,
+            g("wrist_height"),
+            g("shoulder_flexion") * flip,
+            g("heel_rise"),
+            g("ankle_to_hip_dx") * flip,
+            pv("shoulder", "hip"),
+            pv("hip", "knee", "ankle"),
+            pv("heel", "foot_index"),
+            pv("shoulder", "elbow", "wrist"),
+            1.0 if view in _SIDE_VIEWS else 0.0,
+            _VIEW_CONFIDENCE.get(view, 0.5),
+        )
+
+    def _check_gap(self, t: float, out: list[Event]) -> None:
+        last = self.last_valid_ms
+        if last is None or self.state == "unknown":
+            return
+        if t - last > self.config.max_gap_s * 1000.0:
+            if self.state == "top":
+                self._close_top(out)
+            self.state = "unknown"
+            self.phase = None
+            self.pending = None
+
+    def _start_phase(self, kind: str, t: float, from_top: bool = False) -> None:
+        self.state = kind
+        self.phase = _Phase(kind, t, from_top=from_top)
+
+    # ------------------------------------------------------------------ reps
+    def _counts(self, phase: _Phase) -> bool:
+        """Whether a top without a float yet still makes a rep (the wrists went unseen)."""
+        return phase.floated or phase.arms_seen < max(2, 0.5 * phase.frames)
+
+    def _build_rep(self, hinge: _Phase, top: _Phase, t: float) -> tuple[_RepState, list[Fault]]:
+        """The rep made by this backswing and top, with the backswing's faults (no side effect
+        on the session)."""
+        arr = hinge.array()
+        bottom_ms = float(arr[int(np.nanargmax(arr[:, _C["depth"]])), _C["t"]]) if len(arr) else t
+        # A rep runs from the start of its backswing to the start of the next one; after a
+        # set-up (bell on the floor) it starts at the deepest point of the hike.
+        start_ms = hinge.start_ms if self._is_backswing(hinge) else bottom_ms
+        rep = _RepState(len(self.reps) + 1, start_ms, t, t, top.start_ms)
+        rep.metrics["bottom_ms"] = bottom_ms
+        return rep, self._judge_hinge(hinge, rep)
+
+    def _is_backswing(self, hinge: _Phase) -> bool:
+        duration_s = (hinge.end_ms - hinge.start_ms) / 1000.0
+        return hinge.from_top and duration_s <= self.config.max_backswing_s
+
+    def _confirm(self, t: float, out: list[Event]) -> None:
+        hinge, top = self.pending, self.phase
+        self.pending = None
+        if hinge is None or top is None:
+            return
+        rep, faults = self._build_rep(hinge, top, t)
+        self.reps.append(rep)
+        out.append(Event("rep", t, f"Rep {rep.index}"))
+        self._record(rep, faults, t, out)
+
+    def _close_top(self, out: list[Event]) -> None:
+        phase = self.phase
+        if phase is None or phase.kind != "top" or not phase.rows:
+            return
+        if self.pending is not None:
+            if self._counts(phase):
+                self._confirm(phase.end_ms, out)
+            else:
+                self.pending = None  # hips straightened without a float: not a swing
+        if not self.reps or self.reps[-1].top_start_ms != phase.start_ms:
+            return
+        rep = self.reps[-1]
+        faults = self._judge_top(phase, rep)
+        self._record(rep, faults, phase.end_ms, out)
+
+    def _record(self, rep: _RepState, faults: list[Fault], t: float, out: list[Event]) -> None:
+        rep.faults.extend(faults)
+        event = self._cue(faults, t)
+        if event is not None:
+            self.last_cue_ms[event.code or ""] = t
+            out.append(event)
+
+    def _cue(self, faults: list[Fault], t: float) -> Event | None:
+        """One spoken cue per judgement, the surest and most severe, with a cool-down per code."""
+        if not faults:
+            return None
+        best = max(faults, key=lambda f: f.severity * f.confidence)
+        last = self.last_cue_ms.get(best.code)
+        if last is not None and t - last < self.config.cue_cooldown_s * 1000.0:
+            return None
+        return Event("fault", t, best.cue, code=best.code, severity=best.severity)
+
+    # ------------------------------------------------------------------ judging
+    def _judge_top(self, phase: _Phase, rep: _RepState) -> list[Fault]:
+        """leaning_back and the arms' height at the top; also sets ``rep.key_ms``."""
+        cfg = self.config
+        arr = phase.array()
+        if not len(arr):
+            return []
+        depth = arr[:, _C["depth"]]
+        # The top of the swing is the float: the bell (wrists) at its highest, which comes
+        # ~0.1-0.2 s after the hips straighten; without visible wrists, the straightest hips.
+        wrist = arr[:, _C["wrist"]]
+        seen = np.isfinite(wrist) & (arr[:, _C["vis_arms"]] >= 0.3)
+        if seen.sum() >= max(2, 0.5 * len(arr)):
+            key_i = int(np.argmax(np.where(seen, wrist, -np.inf)))
+        else:
+            key_i = int(np.nanargmin(depth))
+        rep.key_ms = float(arr[key_i, _C["t"]])
+        rep.end_ms = max(rep.end_ms, phase.end_ms)
+        rep.metrics["top_hip_flexion_deg"] = float(np.nanmin(arr[:, _C["hip"]]))
+        side = arr[arr[:, _C["side"]] > 0]
+        faults: list[Fault] = []
+        if not len(side) or len(side) < 0.5 * len(arr):
+            for code in ("leaning_back", "arms_lifting"):
+                rep.skip(code, "the top of this swing was not seen from the side")
+            return faults
+        t = side[:, _C["t"]]
+        view_conf = float(np.median(side[:, _C["view_conf"]]))
+        fault = self._judge_lean(side, t, view_conf, rep)
+        if fault:
+            faults.append(fault)
+        if cfg.allow_american:
+            return faults
+
+        # arms_lifting: the bell raised above the shoulders.
+        wrist = side[:, _C["wrist"]]
+        ok = np.isfinite(wrist) & (side[:, _C["vis_arms"]] >= 0.3)
+        if ok.sum() < 2:
+            rep.skip("arms_lifting", "wrists not visible at the top")
+            return faults
+        rep.judged.add("arms_lifting")
+        height = _sustained(t[ok], wrist[ok], cfg.min_fault_ms, high=True)
+        rep.metrics["top_wrist_height"] = height
+        if height >= cfg.wrist_above_shoulder:
+            conf = view_conf * float(np.median(side[ok, _C["vis_arms"]]))
+            fault = self._fault(
+                "arms_lifting",
+                rep,
+                t,
+                ok & (wrist >= cfg.wrist_above_shoulder),
+                _severity(height - cfg.wrist_above_shoulder, 0.5),
+                conf * min(1.0, ok.sum() / 3),
+                {"wrist_height": height},
+                {"wrist_height": cfg.wrist_above_shoulder},
+                ("wrist_height",),
+            )
+            if fault:
+                faults.append(fault)
+        return faults
+
+    def _judge_lean(
+        self, side: np.ndarray, t: np.ndarray, view_conf: float, rep: _RepState
+    ) -> Fault | None:
+        cfg = self.config
+        lean = side[:, _C["lean"]]
+        ok = np.isfinite(lean)
+        if ok.sum() < 2:
+            rep.skip("leaning_back", "shoulders or hips not visible at the top")
+            return None
+        rep.judged.add("leaning_back")
+        back = -_sustained(t[ok], lean[ok], cfg.min_fault_ms, high=False)
+        line = side[:, _C["hip_line"]]
+        okl = ok & np.isfinite(line)
+        through = -_sustained(t[okl], line[okl], cfg.min_fault_ms, high=False) if okl.any() else 0
+        through = float(through) if math.isfinite(through) else 0.0
+        rep.metrics["top_lean_back_deg"] = back
+        rep.metrics["top_hips_through"] = through
+        arched = back >= cfg.lean_back_deg and through >= cfg.hips_through
+        if not (arched or back >= cfg.lean_back_alone_deg):
+            return None
+        threshold = cfg.lean_back_deg if arched else cfg.lean_back_alone_deg
+        over = ok & (-lean >= threshold)
+        conf = view_conf * float(np.median(side[ok, _C["vis_trunk"]])) * min(1.0, ok.sum() / 3)
+        thresholds = {"lean_back_deg": threshold}
+        if arched:
+            thresholds["hips_through"] = cfg.hips_through
+        return self._fault(
+            "leaning_back",
+            rep,
+            t,
+            over,
+            _severity(back - cfg.lean_back_deg, cfg.lean_back_span_deg),
+            conf,
+            {"lean_back_deg": back, "hips_through": through},
+            thresholds,
+            ("trunk_lean", "hip_line_offset") if arched else ("trunk_lean",),
+        )
+
+    def _judge_hinge(self, phase: _Phase, rep: _RepState) -> list[Fault]:
+        """squatting, on_toes (backswing bottom) and arms leading the hips (upswing)."""
+        arr = phase.array()
+        faults: list[Fault] = []
+        if not len(arr):
+            return faults
+        depth = arr[:, _C["depth"]]
+        peak_i = int(np.nanargmax(depth))
+        rep.metrics["bottom_hip_flexion_deg"] = float(arr[peak_i, _C["hip"]])
+        side_mask = arr[:, _C["side"]] > 0
+        codes = ("squatting", "on_toes", "arms_lifting")
+        if side_mask.mean() < 0.5:
+            for code in codes:
+                rep.skip(code, "this backswing was not seen from the side")
+            return faults
+        if not self._is_backswing(phase):
+            # A set-up with the bell on the floor (arms reaching forward to it, knees bent
+            # more) or parking it: not a backswing, so none of its checks apply.
+            for code in codes:
+                rep.skip(code, "the set-up (bell hiked from the floor) is not judged")
+            return faults
+        view_conf = float(np.median(arr[side_mask, _C["view_conf"]]))
+        fault = self._judge_arm_lead(arr, side_mask, peak_i, rep, view_conf)
+        if fault:
+            faults.append(fault)
+        # Bottom of the backswing: the descent and the turn, hips within 70% of the peak.
+        peak = float(depth[peak_i])
+        near = side_mask & (np.arange(len(arr)) <= peak_i + 1) & (depth >= 0.7 * peak)
+        faults += self._judge_squat(arr, near, peak_i, rep, view_conf)
+        faults += self._judge_toes(arr, near, rep, view_conf)
+        return faults
+
+    def _judge_arm_lead(
+        self, arr: np.ndarray, side_mask: np.ndarray, peak_i: int, rep: _RepState, view_conf: float
+    ) -> Fault | None:
+        """Arms leading the hip drive: on the way up, hips still bent, arms already raised."""
+        cfg = self.config
+        t = arr[:, _C["t"]]
+        up = (
+            side_mask & (np.arange(len(arr)) > peak_i) & (arr[:, _C["hip"]] >= cfg.arm_lead_hip_deg)
+        )
+        shoulder = arr[:, _C["shoulder"]]
+        ok = up & np.isfinite(shoulder) & (arr[:, _C["vis_arms"]] >= 0.3)
+        if ok.sum() < 2:
+            return None
+        rep.judged.add("arms_lifting")
+        lead = _sustained(t[ok], shoulder[ok], cfg.min_fault_ms, high=True)
+        rep.metrics["upswing_shoulder_flexion_deg"] = lead
+        if lead < cfg.arm_lead_shoulder_deg:
+            return None
+        conf = view_conf * float(np.median(arr[ok, _C["vis_arms"]])) * min(1.0, ok.sum() / 3)
+        return self._fault(
+            "arms_lifting",
+            rep,
+            t,
+            ok & (shoulder >= cfg.arm_lead_shoulder_deg),
+            _severity(lead - cfg.arm_lead_shoulder_deg, 40.0),
+            conf,
+            {"upswing_shoulder_flexion_deg": lead},
+            {
+                "upswing_shoulder_flexion_deg": cfg.arm_lead_shoulder_deg,
+                "hip_flexion_deg": cfg.arm_lead_hip_deg,
+            },
+            ("shoulder_flexion", "hip_flexion"),
+        )
+
+    def _judge_squat(
+        self, arr: np.ndarray, near: np.ndarray, peak_i: int, rep: _RepState, view_conf: float
+    ) -> list[Fault]:
+        cfg = self.config
+        t = arr[:, _C["t"]]
+        hip, knee = arr[:, _C["hip"]], arr[:, _C["knee"]]
+        # The bottom itself: frames within 85% of the deepest hinge.
+        bottom = near & (arr[:, _C["depth"]] >= 0.85 * arr[peak_i, _C["depth"]])
+        ok = bottom & np.isfinite(hip) & np.isfinite(knee) & (arr[:, _C["vis_legs"]] >= 0.3)
+        if ok.sum() < 2:
+            rep.skip("squatting", "hips, knees or ankles not visible at the bottom")
+            return []
+        rep.judged.add("squatting")
+        knee_b = float(np.median(knee[ok]))
+        hip_b = float(np.median(hip[ok]))
+        ratio = knee_b / hip_b if hip_b > 1.0 else math.nan
+        rep.metrics["bottom_knee_flexion_deg"] = knee_b
+        rep.metrics["bottom_knee_hip_ratio"] = ratio
+        if not (knee_b >= cfg.squat_min_knee_deg and ratio >= cfg.squat_ratio):
+            return []
+        conf = view_conf * float(np.median(arr[ok, _C["vis_legs"]])) * min(1.0, ok.sum() / 3)
+        fault = self._fault(
+            "squatting",
+            rep,
+            t,
+            ok,
+            _severity(ratio - cfg.squat_ratio, cfg.squat_span),
+            conf,
+            {"knee_flexion_deg": knee_b, "hip_flexion_deg": hip_b, "knee_hip_ratio": ratio},
+            {"knee_hip_ratio": cfg.squat_ratio, "knee_flexion_deg": cfg.squat_min_knee_deg},
+            ("knee_flexion", "hip_flexion"),
+        )
+        return [fault] if fault else []
+
+    def _judge_toes(
+        self, arr: np.ndarray, near: np.ndarray, rep: _RepState, view_conf: float
+    ) -> list[Fault]:
+        cfg = self.config
+        t = arr[:, _C["t"]]
+        heel, dx = arr[:, _C["heel"]], arr[:, _C["hip_dx"]]
+        ok = near & np.isfinite(heel) & (arr[:, _C["vis_feet"]] >= 0.5)
+        if ok.sum() < 2 or len(self.top_heels) < 3:
+            rep.skip("on_toes", "heels and toes not visible at the bottom and the top")
+            return []
+        rep.judged.add("on_toes")
+        baseline = float(np.median(self.top_heels))
+        rise = _sustained(t[ok], heel[ok], self.config.min_fault_ms, high=True) - baseline
+        okdx = near & np.isfinite(dx)
+        forward = _sustained(t[okdx], dx[okdx], cfg.min_fault_ms) if okdx.sum() else math.nan
+        rep.metrics["bottom_heel_rise"] = rise
+        rep.metrics["bottom_hip_ahead_of_ankle"] = forward
+        with_shift = rise >= cfg.heel_rise_delta and forward >= cfg.hips_forward_dx
+        alone = rise >= cfg.heel_rise_alone
+        if not (with_shift or alone):
+            return []
+        signals = ("heel_rise", "ankle_to_hip_dx") if with_shift else ("heel_rise",)
+        threshold = cfg.heel_rise_delta if with_shift else cfg.heel_rise_alone
+        # Heel landmarks are the noisiest ones: the confidence says so.
+        conf = view_conf * float(np.median(arr[ok, _C["vis_feet"]])) * min(1.0, ok.sum() / 3)
+        conf *= 0.85 if with_shift else 0.7
+        measured = {"heel_rise": rise, "hips_ahead_of_ankles": forward}
+        thresholds = {"heel_rise": threshold}
+        if with_shift:
+            thresholds["hips_ahead_of_ankles"] = cfg.hips_forward_dx
+        fault = self._fault(
+            "on_toes",
+            rep,
+            t,
+            ok & (heel - baseline >= threshold),
+            _severity(rise - threshold, 0.3),
+            conf,
+            measured,
+            thresholds,
+            signals,
+        )
+        return [fault] if fault else []
+
+    def _fault(
+        self,
+        code: str,
+        rep: _RepState,
+        t: np.ndarray,
+        mask: np.ndarray,
+        severity: float,
+        confidence: float,
+        measured: dict[str, float],
+        thresholds: dict[str, float],
+        signals: tuple[str, ...],
+    ) -> Fault | None:
+        confidence = float(np.clip(confidence, 0.0, 1.0))
+        if confidence < self.config.min_confidence:
+            rep.skip(code, "the measurement was too uncertain (landmark visibility)")
+            return None
+        start, end = _span_where(t, mask)
+        return Fault(
+            code=code,
+            cue=CUES[code],
+            start_ms=start,
+            end_ms=end,
+            rep=rep.index,
+            severity=float(severity),
+            confidence=confidence,
+            measured={k: float(v) for k, v in measured.items()},
+            thresholds={k: float(v) for k, v in thresholds.items()},
+            signals=signals,
+        )
+
+    # ------------------------------------------------------------------ verdict
+    def _clip_view(self) -> str:
+        counts = {k: v for k, v in self.view_counts.items() if k != "unknown"}
+        if not any(counts.values()):
+            return "unknown"
+        return max(counts, key=lambda k: counts[k])
+
+    def finish(self) -> ExerciseResult:
+        cfg = self.config
+        variant = "american" if cfg.allow_american else "russian"
+        result = ExerciseResult(exercise="kbswing", variant=variant)
+        duration_s = 0.0
+        if self.first_ms is not None and self.last_ms is not None:
+            duration_s = (self.last_ms - self.first_ms) / 1000.0
+        reasons: list[str] = []
+        if self.frames == 0:
+            reasons.append("no frames were seen")
+        elif duration_s < cfg.min_duration_s:
+            reasons.append(
+                f"the clip is too short ({duration_s:.1f} s): record at least one whole swing"
+            )
+        rate = self.detected / self.frames if self.frames else 0.0
+        if self.frames and rate < cfg.min_detection_rate:
+            reasons.append(f"the person was detected in only {100 * rate:.0f}% of the frames")
+        elif self.detected and self.usable < 0.5 * self.detected:
+            reasons.append("shoulders, hips or knees were not visible in most frames")
+        view = self._clip_view()
+
+        # The open top (if any) is judged on copies, so finish() leaves the session untouched
+        # and can be called again, mid-set or at the end.
+        states = list(self.reps)
+        events = list(self.events)
+        phase = self.phase
+        if phase is not None and phase.kind == "top" and phase.rows:
+            t_end = phase.end_ms
+            if self.pending is not None and self._counts(phase):
+                rep, hinge_faults = self._build_rep(self.pending, phase, t_end)
+                rep.faults.extend(hinge_faults)
+                states.append(rep)
+                events.append(Event("rep", t_end, f"Rep {rep.index}"))
+                event = self._cue(hinge_faults, t_end)
+                if event is not None:
+                    events.append(event)
+            if states and states[-1].top_start_ms == phase.start_ms:
+                shadow = states[-1].copy()
+                faults = self._judge_top(phase, shadow)
+                shadow.faults.extend(faults)
+                states[-1] = shadow
+                event = self._cue(faults, t_end)
+                if event is not None:
+                    events.append(event)
+
+        judged = set().union(*(s.judged for s in states)) if states else set()
+        skipped: dict[str, str] = {}
+        for s in states:
+            for code, why in s.not_judged.items():
+                skipped.setdefault(code, why)
+        reps: list[Rep] = []
+        faults: list[Fault] = []
+        for s in states:
+            metrics = dict(s.metrics)
+            if reps:
+                metrics["period_s"] = (s.key_ms - reps[-1].key_ms) / 1000.0
+            faults.extend(s.faults)
+            reps.append(
+                Rep(
+                    index=s.index,
+                    start_ms=s.start_ms,
+                    key_ms=s.key_ms,
+                    end_ms=max(s.end_ms, s.key_ms),
+                    fault_codes=tuple(dict.fromkeys(f.code for f in s.faults)),
+                    metrics=metrics,
+                )
+            )
+
+        not_judged: dict[str, str] = {}
+        if view == "front":
+            why = (
+                "the camera faces the person: swing faults happen in the side plane and need a "
+                "side view (reps are still counted)"
+            )
+            not_judged = dict.fromkeys(FAULT_CODES, why)
+            reasons.append(why)
+        elif reps:
+            for code in FAULT_CODES:
+                if code == "arms_lifting" and cfg.allow_american and code not in judged:
+                    continue
+                if code not in judged:
+                    not_judged[code] = skipped.get(code, "could not be measured on any rep")
+        if reasons:
+            result.assessable = False
+            result.reason = "; ".join(reasons)
+            # Not assessable: no fault is claimed. Reps and tempo are kept (a front view counts
+            # them reliably), but not side-view angles, which mean nothing from the front.
+            faults = []
+            keep = ("bottom_ms", "period_s")
+            reps = [
+                Rep(
+                    r.index,
+                    r.start_ms,
+                    r.key_ms,
+                    r.end_ms,
+                    (),
+                    {k: r.metrics[k] for k in keep if k in r.metrics},
+                )
+                for r in reps
+            ]
+            events = [e for e in events if e.kind != "fault"]
+        result.reps = reps
+        result.faults = faults
+        result.events = events
+        result.not_judged = not_judged
+        periods = [r.metrics["period_s"] for r in reps if "period_s" in r.metrics]
+        mean_rep = float(np.mean(periods)) if periods else (reps[0].duration_s if reps else None)
+        codes = dict.fromkeys(f.code for f in faults)
+        result.summary = SetSummary(
+            rep_count=len(reps),
+            duration_s=max(0.0, duration_s),
+            mean_rep_s=mean_rep,
+            advice=[ADVICE[c] for c in codes],
+        )
+        return result
+
+
+class KettlebellSwingRule(ExerciseRule):
+    """Kettlebell swing: rep count, tempo and the four swing faults (side view)."""
+
+    exercise = "kbswing"
+
+    def __init__(self, config: SwingConfig | None = None) -> None:
+        self.config = config or SwingConfig()
+
+    def session(self) -> SwingSession:
+        return SwingSession(self.config)
