@@ -108,7 +108,107 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 2 if broken else 0
 
 
+def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rules")
+    group.add_argument(
+        "--exercise",
+        default="auto",
+        help="auto (default), deadlift, plank or kbswing",
+    )
+    group.add_argument(
+        "--strictness",
+        choices=("relaxed", "standard", "strict"),
+        default=None,
+        help="threshold preset (default: the config file's, else standard)",
+    )
+    group.add_argument("--config", default=None, help="TOML file overriding thresholds")
+
+
+def _write_json(path: str | Path, data) -> Path:
+    import json
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write {path} ({exc.strerror}).", "Choose a writable output path."
+        ) from exc
+    return path
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from formcheck.analysis import (
+        analyze_clip,
+        analyze_series,
+        load_rule_configs,
+        normalise_exercise,
+    )
+    from formcheck.cli_outputs import check_outputs, write_outputs
+    from formcheck.report_text import format_result
+    from formcheck.series import PoseSeries
+
+    exercise = normalise_exercise(args.exercise)
+    configs = load_rule_configs(args.config, args.strictness)
+    check_outputs(args)
+    if str(args.video).endswith(".npz"):
+        # Re-score saved landmarks: no model, no video needed.
+        series = PoseSeries.load(args.video)
+        result = analyze_series(series, exercise, configs)
+    else:
+        analysis = analyze_clip(
+            args.video,
+            exercise,
+            pose_options=_pose_stage_options(args, with_masks=True),
+            configs=configs,
+            progress=args.progress,
+        )
+        series, result = analysis.series, analysis.result
+    if args.save_landmarks:
+        series.save(args.save_landmarks)
+    if args.json:
+        payload = {
+            "source": series.source.to_dict(),
+            "frames": len(series),
+            "detection_rate": series.detection_rate,
+            "result": result.to_dict(),
+        }
+        _write_json(args.json, payload)
+    print(format_result(result, Path(str(args.video)).name))
+    if series.max_people > 1:
+        print(_describe_series(series)[-1])
+    if args.json:
+        print(f"results written to {args.json}")
+    # Videos and reports come last: the verdict above is already printed and saved if they fail.
+    for line in write_outputs(args, args.video, series, result):
+        print(line)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from formcheck.evaluate_cli import run_evaluation
+
+    report = run_evaluation(
+        args.manifest,
+        model=args.model,
+        max_size=args.max_size or None,
+        strictness=args.strictness,
+        config=args.config,
+        progress=args.progress,
+    )
+    print(report.format_table())
+    if args.out:
+        _write_json(args.out, report.to_dict())
+        print(f"results written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from formcheck.cli_outputs import add_output_options
+
     parser = argparse.ArgumentParser(
         prog="formcheck",
         description="Camera form checks for the deadlift, plank and kettlebell swing.",
@@ -122,6 +222,27 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("-o", "--output", required=True, help="landmark file to write (.npz)")
     _add_pose_options(pose)
     pose.set_defaults(handler=cmd_pose)
+
+    analyze = sub.add_parser(
+        "analyze", help="check the form in a video or image: reps, faults and a set summary"
+    )
+    analyze.add_argument(
+        "video", help="video, image, folder of images, camera index, or saved landmarks (.npz)"
+    )
+    analyze.add_argument("--json", default=None, help="also write the full verdict as JSON")
+    analyze.add_argument("--save-landmarks", default=None, help="save the landmarks (.npz)")
+    _add_rule_options(analyze)
+    _add_pose_options(analyze)
+    add_output_options(analyze)
+    analyze.set_defaults(handler=cmd_analyze)
+
+    evaluate = sub.add_parser("evaluate", help="score a labelled set of clips (MANIFEST.csv)")
+    evaluate.add_argument("manifest", help="CSV with columns file, exercise, label, view")
+    evaluate.add_argument("--out", default=None, help="write the results as JSON")
+    evaluate.add_argument("--strictness", choices=("relaxed", "standard", "strict"), default=None)
+    evaluate.add_argument("--config", default=None, help="TOML file overriding thresholds")
+    _add_pose_options(evaluate)
+    evaluate.set_defaults(handler=cmd_evaluate)
 
     models = sub.add_parser("models", help="list the installed pose models and verify checksums")
     models.set_defaults(handler=cmd_models)

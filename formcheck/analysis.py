@@ -1,0 +1,137 @@
+"""The one engine behind the CLI, the notebook API and batch scoring.
+
+``analyze_clip`` runs the pose stage (with the silhouette measurement rounded-back checks need)
+and ``analyze_series`` judges a landmark series, so a rep is judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import ConfigError
+from formcheck.rules.config import load_configs
+from formcheck.rules.core import ExerciseResult, SetSummary
+from formcheck.series import PoseSeries
+
+EXERCISES = ("deadlift", "plank", "kbswing")
+EXERCISE_CHOICES = ("auto", *EXERCISES)
+EXERCISE_NAMES = {"deadlift": "deadlift", "plank": "plank", "kbswing": "kettlebell swing"}
+# Aliases people type.
+ALIASES = {"swing": "kbswing", "kettlebell": "kbswing", "kb": "kbswing", "dl": "deadlift"}
+
+MIN_DETECTION_RATE = 0.3
+
+
+def rule_classes() -> dict[str, tuple[type, type]]:
+    """exercise -> (rule class, config class)."""
+    from formcheck.rules.deadlift import DeadliftConfig, DeadliftRule
+    from formcheck.rules.kbswing import KettlebellSwingRule, SwingConfig
+    from formcheck.rules.plank import PlankConfig, PlankRule
+
+    return {
+        "deadlift": (DeadliftRule, DeadliftConfig),
+        "plank": (PlankRule, PlankConfig),
+        "kbswing": (KettlebellSwingRule, SwingConfig),
+    }
+
+
+def load_rule_configs(path: str | Path | None = None, strictness: str | None = None) -> dict:
+    return load_configs({k: v[1] for k, v in rule_classes().items()}, path, strictness)
+
+
+def normalise_exercise(name: str) -> str:
+    key = name.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    key = ALIASES.get(key, key)
+    if key not in EXERCISE_CHOICES:
+        raise ConfigError(
+            f"Unknown exercise {name!r}.", f"Choose one of: {', '.join(EXERCISE_CHOICES)}."
+        )
+    return key
+
+
+def _not_assessable(exercise: str, reason: str, series: PoseSeries) -> ExerciseResult:
+    return ExerciseResult(
+        exercise=exercise,
+        assessable=False,
+        reason=reason,
+        summary=SetSummary(duration_s=series.duration_s),
+    )
+
+
+def analyze_series(
+    series: PoseSeries, exercise: str = "auto", configs: dict[str, Any] | None = None
+) -> ExerciseResult:
+    """Judge a (smoothed) landmark series as ``exercise`` or, with ``auto``, what it looks like."""
+    exercise = normalise_exercise(exercise)
+    if len(series) == 0:
+        return _not_assessable(exercise, "the video has no frames", series)
+    if series.detection_rate == 0:
+        return _not_assessable(
+            exercise,
+            "nobody was found in the video: check the person is in view, lit and not too small",
+            series,
+        )
+    if series.detection_rate < MIN_DETECTION_RATE:
+        return _not_assessable(
+            exercise,
+            f"the person was found in only {series.detection_rate:.0%} of frames: film with the "
+            "whole body in view and good light",
+            series,
+        )
+    recognition = None
+    if exercise == "auto":
+        from formcheck.recognize import recognize_exercise
+
+        recognition = recognize_exercise(series)
+        if recognition.exercise not in EXERCISES:
+            result = _not_assessable(
+                "other",
+                "this does not look like a deadlift, plank or kettlebell swing "
+                f"({recognition.reason}); choose one with --exercise if it is",
+                series,
+            )
+            result.recognition = dict(recognition.scores)
+            return result
+        exercise = recognition.exercise
+    configs = configs or load_rule_configs()
+    rule_cls, _ = rule_classes()[exercise]
+    result = rule_cls(configs[exercise]).evaluate(series)
+    if recognition is not None:
+        result.recognition = dict(recognition.scores)
+        if not recognition.sure:
+            result.summary.advice.insert(
+                0,
+                f"Not sure this is a {EXERCISE_NAMES[exercise]} "
+                f"({recognition.confidence:.0%} confident: {recognition.reason}); "
+                "pass --exercise to be explicit.",
+            )
+    return result
+
+
+@dataclass
+class ClipAnalysis:
+    series: PoseSeries
+    result: ExerciseResult
+
+
+def analyze_clip(
+    spec,
+    exercise: str = "auto",
+    *,
+    pose_options=None,
+    configs: dict[str, Any] | None = None,
+    estimator=None,
+    progress: bool | None = None,
+) -> ClipAnalysis:
+    """Pose stage plus rules for one video, image, folder or camera."""
+    from formcheck.pipeline import PoseStageOptions, extract_pose_series
+    from formcheck.silhouette import back_profile_measure
+
+    pose_options = pose_options or PoseStageOptions(with_masks=True)
+    measures = {"back_profile": back_profile_measure} if pose_options.with_masks else None
+    series = extract_pose_series(
+        spec, pose_options, estimator=estimator, measures=measures, progress=progress
+    )
+    return ClipAnalysis(series=series, result=analyze_series(series, exercise, configs))

@@ -1,0 +1,148 @@
+"""End to end: the real model and rules on the bundled samples and a few real clips, the
+`analyze` and `evaluate` commands, re-scoring saved landmarks."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from formcheck.analysis import analyze_clip, analyze_series, normalise_exercise
+from formcheck.cli import main
+from formcheck.errors import ConfigError
+from formcheck.series import PoseSeries
+from tests.conftest import SAMPLES, shared_clip
+
+EXPECTED = {
+    "deadlift_good": ("deadlift", set()),
+    "deadlift_roundedback": ("deadlift", {"rounded_back"}),
+    "plank_good": ("plank", set()),
+    "plank_sagging": ("plank", {"hips_sagging"}),
+    "kbswing_good": ("kbswing", set()),
+    "kbswing_leanback": ("kbswing", {"leaning_back"}),
+}
+
+
+@pytest.fixture(scope="module")
+def sample_analyses():
+    return {name: analyze_clip(SAMPLES / f"{name}.mp4") for name in EXPECTED}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_samples_recognised_and_judged(sample_analyses, name):
+    exercise, faults = EXPECTED[name]
+    result = sample_analyses[name].result
+    assert result.assessable, result.reason
+    assert result.exercise == exercise
+    assert result.fault_codes == faults
+
+
+def test_sample_rep_counts_and_plank_timer(sample_analyses):
+    for name in ("deadlift_good", "deadlift_roundedback"):
+        assert sample_analyses[name].result.summary.rep_count == 3
+    for name in ("kbswing_good", "kbswing_leanback"):
+        assert sample_analyses[name].result.summary.rep_count == 5
+    sagging = sample_analyses["plank_sagging"].result.summary
+    # The sag starts at 3.5 s and passes the 10-degree cue at about 4.3 s (ground truth).
+    assert sagging.form_broke_ms is not None and 3500 <= sagging.form_broke_ms <= 5500
+    good = sample_analyses["plank_good"].result.summary
+    assert good.form_broke_ms is None and good.good_form_s == pytest.approx(good.hold_s)
+
+
+def test_rescoring_saved_landmarks_gives_the_same_verdict(sample_analyses, tmp_path):
+    clip = sample_analyses["deadlift_roundedback"]
+    path = clip.series.save(tmp_path / "dl.npz")
+    again = analyze_series(PoseSeries.load(path), "auto")
+    assert again.to_dict() == clip.result.to_dict()
+
+
+def test_strictness_changes_thresholds_not_the_landmarks(sample_analyses):
+    from formcheck.analysis import load_rule_configs
+
+    series = sample_analyses["kbswing_leanback"].series
+    relaxed = analyze_series(series, "kbswing", load_rule_configs(strictness="relaxed"))
+    strict = analyze_series(series, "kbswing", load_rule_configs(strictness="strict"))
+    assert len(strict.faults) >= len(relaxed.faults)
+
+
+def test_front_view_and_wrong_exercise_are_not_judged_as_side_faults(sample_analyses):
+    # A plank judged as a deadlift must not produce a confident rounded-back verdict.
+    as_deadlift = analyze_series(sample_analyses["plank_good"].series, "deadlift")
+    assert "rounded_back" not in as_deadlift.fault_codes
+    assert as_deadlift.summary.rep_count == 0
+
+
+@pytest.mark.parametrize(
+    "clip, fault",
+    [
+        ("deadlift_roundedback_side_08.mp4", True),
+        ("deadlift_roundedback_side_13.mp4", True),
+        ("deadlift_good_side_13.mp4", False),
+        ("deadlift_good_side_15.mp4", False),
+    ],
+)
+def test_real_deadlift_clips(clip, fault):
+    result = analyze_clip(shared_clip(clip), "deadlift").result
+    assert result.assessable, result.reason
+    assert ("rounded_back" in result.fault_codes) == fault
+
+
+def test_normalise_exercise():
+    assert normalise_exercise("Kettlebell") == "kbswing"
+    assert normalise_exercise("dead-lift") == "deadlift"
+    with pytest.raises(ConfigError):
+        normalise_exercise("bench press")
+
+
+def test_analyze_cli_json_and_npz(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    lm = tmp_path / "lm.npz"
+    code = main(
+        ["analyze", str(SAMPLES / "kbswing_leanback.mp4"), "--json", str(out),
+         "--save-landmarks", str(lm)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "leaning_back" in printed and "does not diagnose" in printed
+    data = json.loads(out.read_text())
+    assert data["result"]["exercise"] == "kbswing"
+    assert {f["code"] for f in data["result"]["faults"]} == {"leaning_back"}
+    assert main(["analyze", str(lm)]) == 0
+    assert "leaning_back" in capsys.readouterr().out
+
+
+def test_analyze_cli_bad_config(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[deadlift]\nno_such_threshold = 3\n")
+    code = main(["analyze", str(SAMPLES / "plank_good.mp4"), "--config", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "no_such_threshold" in err and "Traceback" not in err
+    bad.write_text("[deadlift\n")
+    assert main(["analyze", str(SAMPLES / "plank_good.mp4"), "--config", str(bad)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_evaluate_cli_on_a_labelled_sample_set(tmp_path, capsys):
+    manifest = tmp_path / "MANIFEST.csv"
+    rows = [
+        ("deadlift_good.mp4", "deadlift", "good", "side"),
+        ("deadlift_roundedback.mp4", "deadlift", "roundedback", "side"),
+        ("missing.mp4", "deadlift", "good", "side"),
+    ]
+    with open(manifest, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "exercise", "label", "view"])
+        for name, exercise, label, view in rows:
+            path = name if name == "missing.mp4" else str(SAMPLES / name)
+            writer.writerow([path, exercise, label, view])
+    out = tmp_path / "results.json"
+    assert main(["evaluate", str(manifest), "--out", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert "rounded_back" in table
+    data = json.loads(out.read_text())
+    rb = data["faults"]["rounded_back"]
+    assert (rb["tp"], rb["fp"], rb["fn"]) == (1, 0, 0)
+    assert data["exercise_accuracy"]["correct"] == 2
+    errors = [c for c in data["clips"] if c["error"]]
+    assert len(errors) == 1 and "missing.mp4" in errors[0]["file"]
