@@ -207,6 +207,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from formcheck.cli_live import add_live_parser
     from formcheck.cli_outputs import add_output_options
 
     parser = argparse.ArgumentParser(
@@ -243,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--config", default=None, help="TOML file overriding thresholds")
     _add_pose_options(evaluate)
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    add_live_parser(sub)
 
     models = sub.add_parser("models", help="list the installed pose models and verify checksums")
     models.set_defaults(handler=cmd_models)
