@@ -12,6 +12,16 @@ from formcheck.series import PoseSeries, SourceInfo  # noqa: E402
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # score_clip/score_clips load batch scoring (and pandas) only on first use.
+    if name in ("score_clip", "score_clips"):
+        from formcheck import batch
+
+        return getattr(batch, name)
+    raise AttributeError(f"module 'formcheck' has no attribute {name!r}")
+
+
 __all__ = [
     "ConfigError",
     "FormcheckError",
@@ -20,4 +30,6 @@ __all__ = [
     "PoseSeries",
     "SourceInfo",
     "__version__",
+    "score_clip",
+    "score_clips",
 ]

@@ -207,6 +207,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from formcheck.cli_batch import add_batch_parser
     from formcheck.cli_live import add_live_parser
     from formcheck.cli_outputs import add_output_options
 
@@ -246,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(handler=cmd_evaluate)
 
     add_live_parser(sub)
+    add_batch_parser(sub)
 
     models = sub.add_parser("models", help="list the installed pose models and verify checksums")
     models.set_defaults(handler=cmd_models)
