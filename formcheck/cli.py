@@ -13,35 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from formcheck import __version__
+from formcheck.cli_common import add_pose_options, add_rule_options
 from formcheck.errors import ConfigError, FormcheckError
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _add_pose_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("pose model")
-    group.add_argument(
-        "--model",
-        default=None,
-        help="model variant (lite, full, heavy) or path to a .task bundle "
-        "(default: $FORMCHECK_MODEL, else full)",
-    )
-    group.add_argument(
-        "--max-size",
-        type=int,
-        default=960,
-        help="downscale frames so the long side is at most this many pixels (default 960; 0 = off)",
-    )
-    group.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
-    group.add_argument("--no-smooth", action="store_true", help="keep raw, unfiltered landmarks")
-    group.add_argument(
-        "--progress",
-        dest="progress",
-        action="store_true",
-        default=None,
-        help="always show a progress bar (default: only on a terminal)",
-    )
-    group.add_argument("--no-progress", dest="progress", action="store_false")
 
 
 def _pose_stage_options(args: argparse.Namespace, with_masks: bool = False):
@@ -106,22 +81,6 @@ def cmd_models(args: argparse.Namespace) -> int:
         return 2
     broken = [s for _, p, s in rows if p is not None and not s.startswith(("ok", "unverified"))]
     return 2 if broken else 0
-
-
-def _add_rule_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("rules")
-    group.add_argument(
-        "--exercise",
-        default="auto",
-        help="auto (default), deadlift, plank or kbswing",
-    )
-    group.add_argument(
-        "--strictness",
-        choices=("relaxed", "standard", "strict"),
-        default=None,
-        help="threshold preset (default: the config file's, else standard)",
-    )
-    group.add_argument("--config", default=None, help="TOML file overriding thresholds")
 
 
 def _write_json(path: str | Path, data) -> Path:
@@ -222,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose = sub.add_parser("pose", help="extract landmarks from a video or image to a .npz file")
     pose.add_argument("video", help="video file, image, folder of images, or camera index")
     pose.add_argument("-o", "--output", required=True, help="landmark file to write (.npz)")
-    _add_pose_options(pose)
+    add_pose_options(pose)
     pose.set_defaults(handler=cmd_pose)
 
     analyze = sub.add_parser(
@@ -233,17 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--json", default=None, help="also write the full verdict as JSON")
     analyze.add_argument("--save-landmarks", default=None, help="save the landmarks (.npz)")
-    _add_rule_options(analyze)
-    _add_pose_options(analyze)
+    add_rule_options(analyze)
+    add_pose_options(analyze)
     add_output_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
     evaluate = sub.add_parser("evaluate", help="score a labelled set of clips (MANIFEST.csv)")
     evaluate.add_argument("manifest", help="CSV with columns file, exercise, label, view")
     evaluate.add_argument("--out", default=None, help="write the results as JSON")
-    evaluate.add_argument("--strictness", choices=("relaxed", "standard", "strict"), default=None)
-    evaluate.add_argument("--config", default=None, help="TOML file overriding thresholds")
-    _add_pose_options(evaluate)
+    add_rule_options(evaluate, exercise=False)
+    add_pose_options(evaluate, stride=False, smoothing=False)
     evaluate.set_defaults(handler=cmd_evaluate)
 
     add_live_parser(sub)

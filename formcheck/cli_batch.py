@@ -11,6 +11,7 @@ import argparse
 import sys
 import warnings
 
+from formcheck.cli_common import add_pose_options, add_rule_options
 from formcheck.errors import ConfigError
 
 DEFAULT_SCHEDULER_TIMEOUT_S = 5.0
@@ -66,36 +67,8 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
     cache.add_argument(
         "--no-cache", action="store_true", help="neither read nor write cached landmarks"
     )
-    rules = parser.add_argument_group("rules")
-    rules.add_argument(
-        "--exercise", default="auto", help="auto (default), deadlift, plank, kbswing"
-    )
-    rules.add_argument(
-        "--strictness",
-        choices=("relaxed", "standard", "strict"),
-        default=None,
-        help="threshold preset (default: the config file's, else standard)",
-    )
-    rules.add_argument("--config", default=None, help="TOML file overriding thresholds")
-    pose = parser.add_argument_group("pose model")
-    pose.add_argument(
-        "--model", default=None, help="lite, full, heavy or a .task path (default: full)"
-    )
-    pose.add_argument(
-        "--max-size",
-        type=int,
-        default=960,
-        help="downscale frames to this long side before the model (default 960; 0 = off)",
-    )
-    pose.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
-    pose.add_argument(
-        "--progress",
-        dest="progress",
-        action="store_true",
-        default=None,
-        help="always show the progress bar (default: only on a terminal)",
-    )
-    pose.add_argument("--no-progress", dest="progress", action="store_false")
+    add_rule_options(parser)
+    add_pose_options(parser, smoothing=False)
     parser.set_defaults(handler=cmd_batch)
     return parser
 

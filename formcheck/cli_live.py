@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.cli_common import add_pose_options, add_rule_options
 from formcheck.errors import ConfigError, InputError
 
 WINDOW_TITLE = "formcheck live"
@@ -169,27 +170,8 @@ def add_live_parser(subparsers) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="do not repeat the same fault's cue within this many seconds (default 8)",
     )
-    rules = live.add_argument_group("rules")
-    rules.add_argument(
-        "--strictness",
-        choices=("relaxed", "standard", "strict"),
-        default=None,
-        help="threshold preset (default: the config file's, else standard)",
-    )
-    rules.add_argument("--config", default=None, help="TOML file overriding thresholds")
-    pose = live.add_argument_group("pose model")
-    pose.add_argument(
-        "--model",
-        default=None,
-        help="model variant (lite, full, heavy) or path to a .task bundle "
-        "(default: $FORMCHECK_MODEL, else full)",
-    )
-    pose.add_argument(
-        "--max-size",
-        type=int,
-        default=960,
-        help="downscale frames so the long side is at most this many pixels (default 960; 0 = off)",
-    )
+    add_rule_options(live, exercise=False)
+    add_pose_options(live, stride=False, smoothing=False, progress=False)
     live.set_defaults(handler=cmd_live)
     return live
 

@@ -1,0 +1,64 @@
+"""Command-line options shared by several subcommands, defined once so they read the same."""
+
+from __future__ import annotations
+
+import argparse
+
+STRICTNESS_CHOICES = ("relaxed", "standard", "strict")
+
+
+def add_threshold_options(group) -> None:
+    """--strictness and --config (threshold presets and TOML overrides)."""
+    group.add_argument(
+        "--strictness",
+        choices=STRICTNESS_CHOICES,
+        default=None,
+        help="threshold preset (default: the config file's, else standard)",
+    )
+    group.add_argument("--config", default=None, help="TOML file overriding thresholds")
+
+
+def add_rule_options(parser: argparse.ArgumentParser, *, exercise: bool = True) -> None:
+    group = parser.add_argument_group("rules")
+    if exercise:
+        group.add_argument(
+            "--exercise", default="auto", help="auto (default), deadlift, plank or kbswing"
+        )
+    add_threshold_options(group)
+
+
+def add_pose_options(
+    parser: argparse.ArgumentParser,
+    *,
+    stride: bool = True,
+    smoothing: bool = True,
+    progress: bool = True,
+) -> None:
+    group = parser.add_argument_group("pose model")
+    group.add_argument(
+        "--model",
+        default=None,
+        help="model variant (lite, full, heavy) or path to a .task bundle "
+        "(default: $FORMCHECK_MODEL, else full)",
+    )
+    group.add_argument(
+        "--max-size",
+        type=int,
+        default=960,
+        help="downscale frames so the long side is at most this many pixels (default 960; 0 = off)",
+    )
+    if stride:
+        group.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
+    if smoothing:
+        group.add_argument(
+            "--no-smooth", action="store_true", help="keep raw, unfiltered landmarks"
+        )
+    if progress:
+        group.add_argument(
+            "--progress",
+            dest="progress",
+            action="store_true",
+            default=None,
+            help="always show a progress bar (default: only on a terminal)",
+        )
+        group.add_argument("--no-progress", dest="progress", action="store_false")
