@@ -97,7 +97,35 @@ def analyze_series(
         exercise = recognition.exercise
     configs = configs or load_rule_configs()
     rule_cls, _ = rule_classes()[exercise]
-    result = rule_cls(configs[exercise]).evaluate(series)
+    still = len(series) == 1
+    if still and exercise != "plank":
+        result = _not_assessable(
+            exercise,
+            f"a photo shows one moment: reps and {EXERCISE_NAMES[exercise]} faults such as a "
+            "rounding back need a video of the movement",
+            series,
+        )
+        if recognition is not None:
+            result.recognition = dict(recognition.scores)
+        return result
+    judged = _still_as_hold(series) if still else series
+    result = rule_cls(configs[exercise]).evaluate(judged)
+    if still:
+        # The repeated frame has no real time axis: keep the posture verdict, drop the timing.
+        from dataclasses import replace
+
+        result.faults = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.faults]
+        result.events = []
+        keep = [a for a in result.summary.advice if a.startswith("Not sure")]
+        result.summary = SetSummary(
+            duration_s=0.0,
+            advice=[*keep, "Judged from a single photo: the posture only, with no hold time."],
+        )
+    if exercise == "deadlift" and "back_profile" not in series.extras:
+        result.summary.advice.append(
+            "These landmarks were saved without the person's silhouette, so the rounded-back "
+            "check used the head position only and is less reliable: analyse the video itself."
+        )
     if recognition is not None:
         result.recognition = dict(recognition.scores)
         if not recognition.sure:
@@ -108,6 +136,27 @@ def analyze_series(
                 "pass --exercise to be explicit.",
             )
     return result
+
+
+def _still_as_hold(series: PoseSeries, seconds: float = 3.0) -> PoseSeries:
+    """A photo repeated as a short motionless clip, so hold-based rules can judge its posture."""
+    import numpy as np
+
+    fps = 30.0
+    count = int(seconds * fps)
+    repeat = lambda a: np.repeat(np.asarray(a)[:1], count, axis=0)  # noqa: E731
+    return PoseSeries(
+        time_ms=np.arange(count) * (1000.0 / fps),
+        image=repeat(series.image),
+        world=repeat(series.world),
+        visibility=repeat(series.visibility),
+        presence=repeat(series.presence),
+        num_people=repeat(series.num_people),
+        source=series.source,
+        model=series.model,
+        smoothing=series.smoothing,
+        extras={k: repeat(v) for k, v in series.extras.items()},
+    )
 
 
 @dataclass

@@ -15,11 +15,12 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.cli_common import add_pose_options, add_rule_options
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.paths import ensure_writable
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _pose_stage_options(args: argparse.Namespace, with_masks: bool = False):
+def _pose_stage_options(args: argparse.Namespace, with_masks: bool = True):
     from formcheck.pipeline import PoseStageOptions
 
     if args.max_size is not None and args.max_size < 0:
@@ -58,6 +59,7 @@ def cmd_pose(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.suffix != ".npz":
         raise ConfigError(f"Output must be a .npz file, got {out}.", "Use -o landmarks.npz.")
+    ensure_writable(out, "landmark file")
     series = extract_pose_series(args.video, _pose_stage_options(args), progress=args.progress)
     saved = series.save(out)
     for line in _describe_series(series):
@@ -113,6 +115,15 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     exercise = normalise_exercise(args.exercise)
     configs = load_rule_configs(args.config, args.strictness)
     check_outputs(args)
+    if args.json:
+        ensure_writable(args.json, "JSON file")
+    if args.save_landmarks:
+        if Path(args.save_landmarks).suffix != ".npz":
+            raise ConfigError(
+                f"--save-landmarks must name a .npz file, got {args.save_landmarks}.",
+                "Use --save-landmarks landmarks.npz.",
+            )
+        ensure_writable(args.save_landmarks, "landmark file")
     if str(args.video).endswith(".npz"):
         # Re-score saved landmarks: no model, no video needed.
         series = PoseSeries.load(args.video)
@@ -150,6 +161,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from formcheck.evaluate_cli import run_evaluation
 
+    if args.out:
+        ensure_writable(args.out, "results file")
     report = run_evaluation(
         args.manifest,
         model=args.model,
@@ -159,10 +172,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     print(report.format_table())
+    failed = [c for c in report.clips if c.get("error")]
+    if failed:
+        print(
+            f"warning: {len(failed)} of {len(report.clips)} clips could not be analysed "
+            "(listed with their errors in the table above and in the JSON 'clips')",
+            file=sys.stderr,
+        )
     if args.out:
         _write_json(args.out, report.to_dict())
         print(f"results written to {args.out}")
     return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one message with a pointer to --help, not a usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message}\n  -> See '{self.prog} --help'.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     from formcheck.cli_live import add_live_parser
     from formcheck.cli_outputs import add_output_options
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="formcheck",
         description="Camera form checks for the deadlift, plank and kettlebell swing.",
     )

@@ -31,7 +31,7 @@ class PoseStageOptions:
     max_size: int | None = 960  # downscale the long side before the model (it sees 256 px)
     stride: int = 1
     smooth: bool = True
-    with_masks: bool = False
+    with_masks: bool = True  # segmentation masks -> the silhouette back profile (deadlift)
     people_check_ms: float = 1000.0
 
 
@@ -139,6 +139,11 @@ def extract_pose_series(
     from formcheck.smoothing import ButterworthSmoother
 
     options = options or PoseStageOptions()
+    if measures is None and options.with_masks:
+        # Masks are only worth computing for the rounded-back silhouette signal.
+        from formcheck.silhouette import back_profile_measure
+
+        measures = {"back_profile": back_profile_measure}
     source: FrameSource = open_source(spec, max_size=options.max_size, stride=options.stride)
     own_estimator = estimator is None
     try:

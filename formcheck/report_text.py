@@ -25,14 +25,25 @@ def _fault_line(fault: Fault) -> str:
     if fault.rep is not None:
         phase = " lowering" if fault.measured.get("lowering") else ""
         where = f"rep {fault.rep}{phase}"
+    elif fault.end_ms <= fault.start_ms:
+        where = f"at {fault.start_ms / 1000:.1f}s"
     else:
         where = f"{fault.start_ms / 1000:.1f}-{fault.end_ms / 1000:.1f}s"
-    # Evidence: the measurements that have a threshold, shown against it.
-    evidence = ", ".join(
+    # Evidence: measurements past the threshold of the same name; a signal that stayed below
+    # its own limit did not cause this fault and is not shown as if it had.
+    crossed = [
         f"{name} {_number(fault.measured[name])} (limit {_number(limit)})"
         for name, limit in fault.thresholds.items()
-        if fault.measured.get(name) is not None
-    )
+        if fault.measured.get(name) is not None and abs(fault.measured[name]) >= abs(limit)
+    ]
+    if crossed:
+        evidence = ", ".join(crossed)
+    else:
+        values = ", ".join(
+            f"{name} {_number(v)}" for name, v in list(fault.measured.items())[:3] if v is not None
+        )
+        limits = ", ".join(f"{name} {_number(v)}" for name, v in fault.thresholds.items())
+        evidence = f"{values}; thresholds: {limits}" if limits else values
     signals = f" [{'+'.join(fault.signals)}]" if fault.signals else ""
     return (
         f"  - {fault.code} ({where}, severity {fault.severity:.2f}, confidence "
@@ -71,7 +82,9 @@ def format_result(result: ExerciseResult, source_name: str = "") -> str:
     summary = result.summary
     lines.append("")
     lines.append("summary:")
-    if result.exercise == "plank":
+    if result.exercise == "plank" and summary.hold_s is None:
+        lines.append("  posture judged from a single photo")
+    elif result.exercise == "plank":
         lines.append(
             f"  hold: {summary.hold_s or 0:.1f}s, good form: {summary.good_form_s or 0:.1f}s"
         )

@@ -7,13 +7,14 @@ without running the model again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import InputError
+from formcheck.errors import ConfigError, InputError
 from formcheck.landmarks import NUM_LANDMARKS
 
 FORMAT_VERSION = 1
@@ -178,7 +179,6 @@ class PoseSeries:
             path = (
                 path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {
             "format_version": FORMAT_VERSION,
             "source": self.source.to_dict(),
@@ -189,19 +189,28 @@ class PoseSeries:
         arrays = {f"extra__{k}": np.asarray(v) for k, v in self.extras.items()}
         # Write beside the target then rename, so an interrupted save never leaves half a file.
         tmp = path.with_name(path.name + ".part")
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(
-                handle,
-                meta=np.array(json.dumps(meta)),
-                time_ms=self.time_ms,
-                image=self.image,
-                world=self.world,
-                visibility=self.visibility,
-                presence=self.presence,
-                num_people=self.num_people,
-                **arrays,
-            )
-        tmp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(
+                    handle,
+                    meta=np.array(json.dumps(meta)),
+                    time_ms=self.time_ms,
+                    image=self.image,
+                    world=self.world,
+                    visibility=self.visibility,
+                    presence=self.presence,
+                    num_people=self.num_people,
+                    **arrays,
+                )
+            tmp.replace(path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise ConfigError(
+                f"Cannot write the landmark file {path} ({exc.strerror or exc}).",
+                "Choose an output path in a folder you can write to.",
+            ) from exc
         return path
 
     @classmethod

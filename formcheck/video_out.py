@@ -27,38 +27,10 @@ VIDEO_EXTRA_HINT = "Install video support with: pip install formcheck[video]  (o
 
 
 def ensure_writable(path: str | os.PathLike, what: str = "output file") -> Path:
-    """Raise ConfigError unless ``path`` can be created or overwritten; return it as a Path.
+    """See :func:`formcheck.paths.ensure_writable` (kept here for existing callers)."""
+    from formcheck.paths import ensure_writable as check
 
-    Missing parent folders are fine (they are created when writing) as long as the nearest
-    existing ancestor is a writable folder.
-    """
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise ConfigError(
-            f"Cannot write the {what} {path}: it is a folder.", "Give a file name, not a folder."
-        )
-    if path.exists() and not os.access(path, os.W_OK):
-        raise ConfigError(
-            f"Cannot write the {what} {path}: the file is read-only.",
-            "Choose another output path or make the file writable.",
-        )
-    parent = path.parent if str(path.parent) else Path(".")
-    ancestor = parent
-    while not ancestor.exists():
-        if ancestor.parent == ancestor:
-            break
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ConfigError(
-            f"Cannot write the {what} {path}: {ancestor} is not a folder.",
-            "Choose an output path inside an existing folder.",
-        )
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"Cannot write the {what} {path}: no permission to write in {ancestor}.",
-            "Choose an output path in a folder you can write to.",
-        )
-    return path
+    return check(path, what)
 
 
 def require_av():

@@ -146,3 +146,35 @@ def test_evaluate_cli_on_a_labelled_sample_set(tmp_path, capsys):
     assert data["exercise_accuracy"]["correct"] == 2
     errors = [c for c in data["clips"] if c["error"]]
     assert len(errors) == 1 and "missing.mp4" in errors[0]["file"]
+
+
+def test_pose_then_analyze_saved_landmarks_keeps_the_silhouette(tmp_path, capsys):
+    # `formcheck pose` must save what the rounded-back check needs, so re-scoring agrees.
+    lm = tmp_path / "dl.npz"
+    assert main(["pose", str(SAMPLES / "deadlift_roundedback.mp4"), "-o", str(lm)]) == 0
+    assert "back_profile" in PoseSeries.load(lm).extras
+    capsys.readouterr()
+    assert main(["analyze", str(lm), "--exercise", "deadlift"]) == 0
+    assert "rounded_back" in capsys.readouterr().out
+
+
+def test_landmarks_without_silhouette_say_the_check_is_weaker(sample_analyses):
+    series = sample_analyses["deadlift_good"].series
+    series = series.slice(0)
+    series.extras.clear()
+    result = analyze_series(series, "deadlift")
+    assert any("silhouette" in advice for advice in result.summary.advice)
+
+
+def test_a_photo_of_a_plank_is_judged_for_posture_only(sample_analyses):
+    sagging = sample_analyses["plank_sagging"].series
+    photo = sagging.slice(len(sagging) - 10, len(sagging) - 9)  # one frame, well into the sag
+    result = analyze_series(photo, "plank")
+    assert result.assessable
+    assert result.fault_codes == {"hips_sagging"}
+    assert result.summary.hold_s is None and result.summary.form_broke_ms is None
+    good = sample_analyses["plank_good"].series
+    assert analyze_series(good.slice(100, 101), "plank").fault_codes == set()
+    swing = sample_analyses["kbswing_good"].series.slice(30, 31)
+    not_judged = analyze_series(swing, "kbswing")
+    assert not not_judged.assessable and "photo" in not_judged.reason

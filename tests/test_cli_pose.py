@@ -121,3 +121,23 @@ def test_console_script_version_and_error_without_traceback(tmp_path):
     )
     assert failed.returncode == 2
     assert "Traceback" not in failed.stderr and "not found" in failed.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pose", "{clip}", "-o", "/proc/formcheck-test/x.npz"],
+        ["analyze", "{clip}", "--json", "/proc/formcheck-test/x.json"],
+        ["analyze", "{clip}", "--save-landmarks", "/proc/formcheck-test/x.npz"],
+        ["analyze", "{clip}", "--save-landmarks", "{tmp}/x.txt"],
+    ],
+)
+def test_unwritable_outputs_fail_before_any_work(tmp_path, capsys, args):
+    from tests.conftest import SAMPLES
+
+    clip = SAMPLES / "plank_good.mp4"
+    argv = [a.format(clip=clip, tmp=tmp_path) for a in args]
+    code, stdout, stderr = run(argv, capsys)
+    assert code == 2
+    assert stdout == ""  # nothing was analysed
+    assert "Traceback" not in stderr and "internal error" not in stderr

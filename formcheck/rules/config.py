@@ -6,7 +6,7 @@ overrides single fields per exercise:
 
     strictness = "strict"          # optional, the CLI's --strictness wins
     [deadlift]
-    rounded_back_drop_deg = 12.0
+    bulge_threshold = 0.024
 """
 
 from __future__ import annotations

@@ -679,7 +679,7 @@ class SwingSession(RuleSession):
             rep,
             t,
             over,
-            _severity(back - cfg.lean_back_deg, cfg.lean_back_span_deg),
+            _severity(back - threshold, cfg.lean_back_span_deg),
             conf,
             {"lean_back_deg": back, "hips_through": through},
             thresholds,
