@@ -74,7 +74,7 @@ class ScoreOptions:
     model: str | None = None  # variant name or bundle path; None = the worker's default
     max_size: int | None = 960
     stride: int = 1
-    people_check_ms: float = 1000.0
+    people_check_ms: float = 2000.0
     smooth: bool = True
     # Loaded once by the caller, so a config file need not exist on remote workers.
     configs: dict[str, Any] | None = field(default=None, hash=False, compare=False)
@@ -183,7 +183,7 @@ class EstimatorFactory:
     """Fresh pose estimators over one located, verified model (see the module docstring)."""
 
     model: ModelInfo
-    people_check_ms: float = 1000.0
+    people_check_ms: float = 2000.0
 
     @property
     def model_token(self) -> str:
@@ -200,7 +200,7 @@ class EstimatorFactory:
 
 
 @lru_cache(maxsize=4)
-def estimator_factory(model: str | None, people_check_ms: float = 1000.0) -> EstimatorFactory:
+def estimator_factory(model: str | None, people_check_ms: float = 2000.0) -> EstimatorFactory:
     """The process-wide factory for ``model``: the bundle located and checksummed once.
 
     mediapipe itself is imported by the first clip that needs the model (never for clips

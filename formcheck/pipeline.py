@@ -8,8 +8,10 @@ through ``measures`` and stored in ``PoseSeries.extras``.
 
 from __future__ import annotations
 
+import queue
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,7 @@ class PoseStageOptions:
     stride: int = 1
     smooth: bool = True
     with_masks: bool = True  # segmentation masks -> the silhouette back profile (deadlift)
-    people_check_ms: float = 1000.0
+    people_check_ms: float = 2000.0
 
 
 class SeriesBuilder:
@@ -102,6 +104,49 @@ def _progress(total: int | None, desc: str, enabled: bool | None):
     return tqdm(total=total, desc=desc, unit="frame", disable=disable, leave=False)
 
 
+_END = object()
+
+
+def prefetch(frames: Iterable[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Decode ahead on a worker thread while the model runs.
+
+    The model and OpenCV's decoder both release the GIL, so on two cores decoding the next
+    frames overlaps inference instead of adding to it. The queue is bounded (``depth``
+    frames), so memory stays flat; an error in the decoder is re-raised here, in order.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        buffer.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(_END)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            buffer.put(exc)
+
+    worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=2.0)
+
+
 def run_pose(
     frames: Iterable[Frame],
     estimator,
@@ -109,11 +154,15 @@ def run_pose(
     *,
     measures: Mapping[str, FrameMeasure] | None = None,
     progress: bool | None = None,
+    decode_ahead: bool = True,
 ) -> PoseSeries:
-    """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series."""
+    """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series.
+
+    Live sources must pass ``decode_ahead=False``: they serve the newest frame on demand.
+    """
     builder = SeriesBuilder(source, model=getattr(estimator, "name", ""))
     with _progress(source.frame_count, Path(source.name).name, progress) as bar:
-        for frame in frames:
+        for frame in prefetch(frames) if decode_ahead else frames:
             result = estimator.process(frame)
             extras = None
             if measures:
@@ -158,7 +207,14 @@ def extract_pose_series(
                 )
             )
         with source:
-            series = run_pose(source, estimator, source.info, measures=measures, progress=progress)
+            series = run_pose(
+                source,
+                estimator,
+                source.info,
+                measures=measures,
+                progress=progress,
+                decode_ahead=not source.info.is_live,
+            )
     finally:
         if own_estimator and estimator is not None:
             estimator.close()

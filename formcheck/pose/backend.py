@@ -68,7 +68,7 @@ class PoseOptions:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    people_check_ms: float = 1000.0  # 0 disables counting people
+    people_check_ms: float = 2000.0  # 0 disables counting people
 
 
 def _landmark_arrays(landmarks, world_landmarks) -> tuple[np.ndarray, ...]:
@@ -87,7 +87,9 @@ class MediaPipePoseEstimator:
         self.model: ModelInfo = resolve_model(self.options.model)
         self._tracker = self._create(vision.RunningMode.VIDEO, num_poses=1)
         self._counter = (
-            self._create(vision.RunningMode.IMAGE, num_poses=4, masks=False)
+            self._create(
+                vision.RunningMode.IMAGE, num_poses=4, masks=False, model=self._counter_model()
+            )
             if self.options.people_check_ms > 0
             else None
         )
@@ -100,9 +102,18 @@ class MediaPipePoseEstimator:
     def name(self) -> str:
         return f"blazepose-{self.model.variant}"
 
-    def _create(self, mode, num_poses: int, masks: bool | None = None):
+    def _counter_model(self) -> ModelInfo:
+        # Counting people needs the detector, not fine landmarks: the lite bundle has the same
+        # detector and a cheaper landmark stage, so use it when it is installed.
+        try:
+            return resolve_model("lite")
+        except ModelError:
+            return self.model
+
+    def _create(self, mode, num_poses: int, masks: bool | None = None, model=None):
+        model = model or self.model
         opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model.path)),
+            base_options=BaseOptions(model_asset_path=str(model.path)),
             running_mode=mode,
             num_poses=num_poses,
             min_pose_detection_confidence=self.options.min_detection_confidence,
@@ -115,7 +126,7 @@ class MediaPipePoseEstimator:
                 return vision.PoseLandmarker.create_from_options(opts)
         except Exception as exc:  # mediapipe raises RuntimeError/ValueError with C++ text
             raise ModelError(
-                f"The pose model {self.model.path} could not be loaded ({str(exc).strip()[:200]}).",
+                f"The pose model {model.path} could not be loaded ({str(exc).strip()[:200]}).",
                 "Rebuild it with 'python models/build.py' or pass --model PATH to a valid bundle.",
             ) from exc
 
