@@ -27,13 +27,16 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.datasets.plank_tables import (
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formcheck.datasets.plank_tables import (  # noqa: E402
     DEFAULT_FRAME_SIZE,
     estimate_aspect,
     read_plank_table,
 )
-from formcheck.errors import FormcheckError
-from formcheck.rules.plank import FAULT_CODES, PlankConfig, classify_series_frames
+from formcheck.errors import FormcheckError  # noqa: E402
+from formcheck.rules.plank import FAULT_CODES, PlankConfig, classify_series_frames  # noqa: E402
 
 HIP_CLASSES = ("C", "H", "L")
 BINARY_CLASSES = ("good", "bad")
