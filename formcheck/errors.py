@@ -30,3 +30,18 @@ class ModelError(FormcheckError):
 
 class ConfigError(FormcheckError):
     """A configuration file or option value is invalid."""
+
+
+class OutputError(ConfigError, OSError):
+    """An output file cannot be written (full disk, read-only or missing folder).
+
+    Also an OSError, with the original ``errno``, so callers that handle storage failures
+    (the landmark cache carries on without caching) still recognise it.
+    """
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, problem: str, hint: str = "") -> OutputError:
+        error = cls(problem, hint)
+        error.errno = exc.errno
+        error.strerror = exc.strerror
+        return error

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.errors import ConfigError, InputError
+from formcheck.errors import InputError, OutputError
 from formcheck.landmarks import NUM_LANDMARKS
 
 FORMAT_VERSION = 1
@@ -207,7 +207,8 @@ class PoseSeries:
         except OSError as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
-            raise ConfigError(
+            raise OutputError.from_os_error(
+                exc,
                 f"Cannot write the landmark file {path} ({exc.strerror or exc}).",
                 "Choose an output path in a folder you can write to.",
             ) from exc
