@@ -898,17 +898,9 @@ def check_writable(path: str | os.PathLike) -> None:
                 "Writing .parquet needs pyarrow.", f"{PANDAS_HINT} Or use --out results.csv."
             ) from exc
     _pandas()
-    folder = clips_path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".{clips_path.name}.{os.getpid()}.probe"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot write results to {folder} ({exc.strerror or exc}).",
-            "Choose a writable --out path.",
-        ) from exc
+    from formcheck.paths import ensure_writable
+
+    ensure_writable(clips_path, "results file")
 
 
 def _write_table(table: pd.DataFrame, path: Path) -> None:

@@ -54,7 +54,7 @@ from formcheck.analysis import (
     normalise_exercise,
     rule_classes,
 )
-from formcheck.errors import ConfigError, InputError
+from formcheck.errors import InputError
 from formcheck.frames import CameraSource, Frame, FrameSource
 from formcheck.live_input import frame_observation
 from formcheck.overlay import format_clock
@@ -950,15 +950,9 @@ def save_summary(path: Path, run: LiveRun, echo: Callable[[str], None] | None = 
 
 def check_writable(path: Path) -> None:
     """Raise ConfigError now, not after a whole set, if the summary cannot be written there."""
-    parent = path.parent if str(path.parent) else Path(".")
-    probe = parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if path.is_dir() or not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"Cannot write the set summary to {path}.",
-            "Pass --summary with a file in a folder you can write to.",
-        )
+    from formcheck.paths import ensure_writable
+
+    ensure_writable(path, "set summary")
 
 
 def format_line(time_s: float, label: str, message: str) -> str:
