@@ -900,7 +900,10 @@ def check_writable(path: str | os.PathLike) -> None:
     _pandas()
     from formcheck.paths import ensure_writable
 
-    ensure_writable(clips_path, "results file")
+    try:
+        ensure_writable(clips_path, "results file")
+    except ConfigError as exc:
+        raise ConfigError(f"Cannot write results: {exc.problem}", exc.hint) from exc
 
 
 def _write_table(table: pd.DataFrame, path: Path) -> None:
