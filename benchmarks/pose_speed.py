@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,25 +113,47 @@ def peak_memory_mb(clip: Path, model: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _runs(values: list[float]) -> str:
+    return "[" + ", ".join(f"{v:.1f}" for v in values) + "]"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clip", nargs="?", type=Path, default=DEFAULT_CLIP)
     parser.add_argument("--model", default="full")
     parser.add_argument("--max-size", type=int, default=960)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each path")
     parser.add_argument("--memory", action="store_true", help="also measure 1- and 5-min clips")
     args = parser.parse_args()
 
-    # Warm both paths once (model load, page cache) so neither pays first-run costs.
+    # Warm both paths once (model load, page cache) so neither pays first-run costs, then
+    # alternate them: a shared machine's load drifts, and alternating spreads that drift over
+    # both paths instead of charging it to whichever ran last. Medians over the repeats.
     formcheck_fps(args.clip, args.model, args.max_size)
-    bare, n_bare = bare_fps(args.clip, args.model, args.max_size, masks=True)
-    bare_nomask, _ = bare_fps(args.clip, args.model, args.max_size, masks=False)
-    ours, n_ours = formcheck_fps(args.clip, args.model, args.max_size)
-    print(f"clip: {args.clip} ({n_bare} frames), model {args.model}, max size {args.max_size}")
-    print(f"(a) bare PoseLandmarker VIDEO loop, pre-decoded, with masks: {bare:6.1f} frames/s")
-    print(
-        f"    the same without segmentation masks:                    {bare_nomask:6.1f} frames/s"
+    bare_runs, bare_nomask_runs, ours_runs = [], [], []
+    for _ in range(args.repeats):
+        fps, n_bare = bare_fps(args.clip, args.model, args.max_size, masks=True)
+        bare_runs.append(fps)
+        bare_nomask_runs.append(bare_fps(args.clip, args.model, args.max_size, masks=False)[0])
+        fps, n_ours = formcheck_fps(args.clip, args.model, args.max_size)
+        ours_runs.append(fps)
+    bare, bare_nomask, ours = (
+        statistics.median(runs) for runs in (bare_runs, bare_nomask_runs, ours_runs)
     )
-    print(f"(b) formcheck pose stage, file -> smoothed PoseSeries:      {ours:6.1f} frames/s")
+    print(f"clip: {args.clip} ({n_bare} frames), model {args.model}, max size {args.max_size}")
+    print(f"medians of {args.repeats} alternating runs (each run listed in brackets)")
+    print(
+        f"(a) bare PoseLandmarker VIDEO loop, pre-decoded, with masks: {bare:6.1f} frames/s "
+        f"{_runs(bare_runs)}"
+    )
+    print(
+        f"    the same without segmentation masks:                    {bare_nomask:6.1f} frames/s "
+        f"{_runs(bare_nomask_runs)}"
+    )
+    print(
+        f"(b) formcheck pose stage, file -> smoothed PoseSeries:      {ours:6.1f} frames/s "
+        f"{_runs(ours_runs)}"
+    )
     print("    (decode, resize, model with masks, silhouette profile, people count every 2 s,")
     print("     series, Butterworth smoothing)")
     print(f"ratio (b)/(a): {ours / bare:.2f}  (target >= 0.90; same model outputs)")

@@ -183,7 +183,12 @@ class Converter:
     def _fit(self, image: np.ndarray) -> np.ndarray:
         if (image.shape[1], image.shape[0]) == self.size:
             return image
-        return cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
+        # Bilinear is 5x cheaper than area averaging and, down to half size, still touches
+        # every source pixel, so it does not alias; stronger shrinks (4K -> 960) need the
+        # area filter. The model then resamples to 256 px with its own filter anyway.
+        shrink = self.size[0] / image.shape[1]
+        interpolation = cv2.INTER_LINEAR if shrink >= 0.5 else cv2.INTER_AREA
+        return cv2.resize(image, self.size, interpolation=interpolation)
 
 
 _CV2_ROTATIONS = {

@@ -169,6 +169,8 @@ class MediaPipePoseEstimator:
         arrays = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])
         mask = None
         if result.segmentation_masks:
+            # A copy, not numpy_view() itself: the view does not keep MediaPipe's buffer
+            # alive, and reading it after the next frame crashes the process.
             mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32)
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         return PoseResult(time_ms, *arrays, num_people=people, mask=mask)
