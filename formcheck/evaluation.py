@@ -15,9 +15,9 @@ How a clip is scored:
 * **Exercise recognition**, over every row: the exercise predicted with ``auto`` against the
   manifest's, where exercises outside the three checked ones count as ``other``.
 
-A clip whose analysis failed counts as predicting no fault (a missed positive, a correct
-negative) and no exercise, and is listed with its error: a crash must not look like success,
-nor be dropped from the denominator.
+A clip whose analysis failed is listed with its error and predicts no exercise. For faults it
+counts as a miss when it was a positive (FN) and as ``failed``, not as a correct negative, when
+it was a good clip: a crash must never look like success, nor be dropped from the denominator.
 """
 
 from __future__ import annotations
@@ -228,20 +228,25 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den > 0 else None
 
 
-def fault_scores(tp: int, fp: int, fn: int, tn: int) -> dict[str, Any]:
-    """Counts plus precision, recall and F1; a 0/0 ratio is None (JSON null)."""
+def fault_scores(tp: int, fp: int, fn: int, tn: int, failed: int = 0) -> dict[str, Any]:
+    """Counts plus precision, recall and F1; a 0/0 ratio is None (JSON null).
+
+    ``failed`` counts negatives (good clips) whose analysis failed: they are neither a false
+    alarm nor a correct negative. Failed positives are already in ``fn``.
+    """
     return {
         "tp": tp,
         "fp": fp,
         "fn": fn,
         "tn": tn,
+        "failed": failed,
         "precision": _ratio(tp, tp + fp),
         "recall": _ratio(tp, tp + fn),
         # 2TP / (2TP + FP + FN) equals the harmonic mean of precision and recall where both
         # exist, and is defined (0) when one of them is 0/0 but there were mistakes.
         "f1": _ratio(2 * tp, 2 * tp + fp + fn),
         "positives": tp + fn,
-        "negatives": fp + tn,
+        "negatives": fp + tn + failed,
     }
 
 
@@ -249,7 +254,8 @@ def fault_scores(tp: int, fp: int, fn: int, tn: int) -> dict[str, Any]:
 class EvaluationReport:
     """Scores of a labelled set.
 
-    ``faults[code]`` holds ``tp, fp, fn, tn, precision, recall, f1, positives, negatives``.
+    ``faults[code]`` holds ``tp, fp, fn, tn, failed, precision, recall, f1, positives,
+    negatives`` (``failed``: good clips whose analysis failed, see :func:`fault_scores`).
     ``exercise_accuracy`` holds ``accuracy`` (None for no rows), ``correct``, ``total`` and
     ``confusion[true][predicted]`` counts over :data:`RECOGNITION_CLASSES` (+ ``none`` for
     clips without a prediction). ``clips`` has one dict per manifest row with its outcome and
@@ -283,13 +289,28 @@ class EvaluationReport:
             "Faults (clip level; positives = clips labelled with the fault, "
             "negatives = good clips of the same exercise)",
         ]
-        head = ("fault", "pos", "neg", "TP", "FP", "FN", "TN", "precision", "recall", "F1")
+        head = (
+            "fault",
+            "pos",
+            "neg",
+            "TP",
+            "FP",
+            "FN",
+            "TN",
+            "failed",
+            "precision",
+            "recall",
+            "F1",
+        )
         table = [head]
         for code, s in self.faults.items():
             table.append(
                 (
                     code,
-                    *(str(s[k]) for k in ("positives", "negatives", "tp", "fp", "fn", "tn")),
+                    *(
+                        str(s[k])
+                        for k in ("positives", "negatives", "tp", "fp", "fn", "tn", "failed")
+                    ),
                     *(_fmt(s[k]) for k in ("precision", "recall", "f1")),
                 )
             )
@@ -319,7 +340,10 @@ class EvaluationReport:
         errors = self.errors
         if errors:
             lines.append("")
-            lines.append(f"Clips that failed ({len(errors)}; scored as predicting no fault):")
+            lines.append(
+                f"Clips that failed ({len(errors)}; a positive counts as missed, a good clip "
+                "as failed, never as a correct negative):"
+            )
             lines.extend(f"  {c['file']}: {c['error']}" for c in errors)
         return "\n".join(lines)
 
@@ -374,7 +398,7 @@ def score_outcomes(
     """
     by_file = {o.file: o for o in outcomes}
     codes = all_fault_codes()
-    counts = {code: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for code in codes}
+    counts = {code: {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "failed": 0} for code in codes}
     confusion: dict[str, dict[str, int]] = {}
     good: dict[str, dict[str, int]] = {}
     clips: list[dict[str, Any]] = []
@@ -390,7 +414,7 @@ def score_outcomes(
             if expected == code:
                 key = "tp" if code in found else "fn"
             elif row.label == GOOD and code in EXERCISE_FAULTS.get(row.exercise, ()):
-                key = "fp" if code in found else "tn"
+                key = "failed" if failed else "fp" if code in found else "tn"
             else:
                 continue  # unknown labels, other faults' clips, other exercises
             counts[code][key] += 1

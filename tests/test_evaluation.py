@@ -183,7 +183,7 @@ def test_exercise_accuracy_and_confusion():
     }
 
 
-def test_failed_clip_counts_as_no_fault_and_no_prediction():
+def test_failed_clip_is_a_miss_or_a_failure_never_a_correct_negative():
     rows = [_row("d1", "deadlift", "roundedback"), _row("d2", "deadlift", "good")]
     outcomes = [
         _out(rows[0], "deadlift", ["rounded_back"], error="decoder crashed"),
@@ -191,7 +191,8 @@ def test_failed_clip_counts_as_no_fault_and_no_prediction():
     ]
     report = score_outcomes(rows, outcomes)
     s = report.faults["rounded_back"]
-    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (0, 0, 1, 1)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"], s["failed"]) == (0, 0, 1, 0, 1)
+    assert s["negatives"] == 1
     assert report.exercise_accuracy["correct"] == 0
     assert report.exercise_accuracy["confusion"] == {"deadlift": {"none": 2}}
     assert [c["error"] for c in report.errors] == ["decoder crashed", "no person"]
@@ -270,7 +271,8 @@ def test_evaluate_manifest_goes_past_failures(tmp_path):
     assert "ClipOutcome" in errors["c.mp4"]
     assert errors["gone.mp4"].startswith("file not found")
     assert report.faults["rounded_back"]["tp"] == 1
-    assert report.faults["rounded_back"]["tn"] == 1  # the failed good clip
+    assert report.faults["rounded_back"]["tn"] == 0  # the failed good clip is not a success
+    assert report.faults["rounded_back"]["failed"] == 1
     assert report.faults["hips_sagging"]["fn"] == 1  # the missing clip
     assert report.exercise_accuracy["correct"] == 1
 
