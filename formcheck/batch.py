@@ -841,7 +841,7 @@ def faults_table(reports: list[ClipReport]) -> pd.DataFrame:
                     "severity": f.severity,
                     "confidence": f.confidence,
                     "cue": f.cue,
-                    "signals": ",".join(f.signals),
+                    "signals": ";".join(f.signals),  # as in the per-rep CSV export
                 }
             )
     return _typed(rows, FAULT_COLUMNS)
@@ -868,7 +868,7 @@ def reps_table(reports: list[ClipReport]) -> pd.DataFrame:
                     "key_s": rep.key_ms / 1000.0,
                     "end_s": rep.end_ms / 1000.0,
                     "duration_s": rep.duration_s,
-                    "faults": ",".join(rep.fault_codes),
+                    "faults": ";".join(rep.fault_codes),
                     "worst_severity": worst.get(rep.index),
                 }
             )
