@@ -20,6 +20,18 @@
    flexion at which ``rounded_back`` starts to be flagged; the coaching cue puts it at roughly
    15-20 deg. Rendering and the model take ~10-60 s per clip; results are cached in ``--work``.
 
+4. **Cross-validation** (``--cross-validate``; cached series only, the model is not run):
+   leave-one-``[group]``-out over the real clips of part 1. Per fold the rounded-back strictness
+   is chosen on the training groups alone -- one factor on both thresholds' margins over
+   neutral (``scaled_config``: 0.6, 0.7 .. 1.5; 1.0 = shipped), by clip-level training F1, ties
+   to the factor nearest 1.0 -- and the held-out group is scored with it. Reports the pooled
+   held-out counts and F1 beside the shipped config's on the same clips, the factor chosen per
+   fold, the same with the relaxed/standard/strict presets as the family, and a sensitivity
+   table (every clip at one fixed factor, 0.5..1.6). Selection only covers this one knob: the
+   signals themselves were designed on these clips, so the estimate is still optimistic.
+
+        python benchmarks/deadlift_eval.py --skip-samples --skip-sweep --cross-validate
+
 Prints plain-text tables and, at the end, one JSON line with the headline figures.
 """
 
@@ -27,12 +39,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import re
 import sys
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,21 +133,34 @@ def extract(video: Path, out: Path) -> PoseSeries:
 
 
 # ----------------------------------------------------------------------------- real clips
-def real_clips(cache: Path, do_extract: bool, rule: DeadliftRule) -> dict:
+def labelled_rows() -> list[dict] | None:
+    """The labelled deadlift rows of the MANIFEST (sorted), each with its ``group``; None if absent.
+
+    The group is the last ``[group X]`` of the notes; a clip without one is its own group.
+    """
     manifest = SHARED / "MANIFEST.csv"
     if not manifest.is_file():
-        print(f"[real clips] skipped: {manifest} not found")
-        return {}
+        return None
     with open(manifest, newline="") as handle:
         rows = [
             r
             for r in csv.DictReader(handle)
             if r["exercise"] == "deadlift" and r["label"] in ("good", "roundedback")
         ]
+    for r in rows:
+        r["group"] = (re.findall(r"\[group ([^\]]+)\]", r["notes"]) or [r["file"]])[-1]
+    return sorted(rows, key=lambda r: (r["label"], r["file"]))
+
+
+def real_clips(cache: Path, do_extract: bool, rule: DeadliftRule) -> dict:
+    rows = labelled_rows()
+    if rows is None:
+        print(f"[real clips] skipped: {SHARED / 'MANIFEST.csv'} not found")
+        return {}
     print(f"\n== Real clips: {len(rows)} labelled deadlift clips (cache {cache})")
     out: list[ClipRow] = []
-    for r in sorted(rows, key=lambda r: (r["label"], r["file"])):
-        group = (re.findall(r"\[group ([^\]]+)\]", r["notes"]) or [r["file"]])[-1]
+    for r in rows:
+        group = r["group"]
         path = cache / f"{r['file']}.npz"
         if not path.is_file() and do_extract:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +275,285 @@ def sweep(work: Path, rule: DeadliftRule, splits: list[str], look: str) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- cross-validation
+# Candidate rounded-back strictness for the cross-validation: one factor on both thresholds'
+# margins over neutral (scaled_config), 0.6..1.5; the sensitivity table uses a finer, wider grid.
+CV_SCALES = tuple(round(0.6 + 0.1 * i, 2) for i in range(10))
+SENSITIVITY_SCALES = tuple(round(0.5 + 0.05 * i, 2) for i in range(23))
+# The presets as a second family, placed on a line for the tie-break (standard = shipped).
+PRESET_POSITIONS = {"strict": -1.0, "standard": 0.0, "relaxed": 1.0}
+
+
+def scaled_config(scale: float, base: DeadliftConfig | None = None) -> DeadliftConfig:
+    """``base`` with both rounded-back thresholds moved ``scale`` times as far from neutral.
+
+    ``bulge_threshold = bulge_neutral + scale * (bulge_threshold - bulge_neutral)`` and the same
+    for ``head_drop_threshold_deg``. Each signal's evidence is a ramp from neutral (0) to its
+    threshold (1) and the score is linear in the evidences, so the phase score divides by
+    ``scale``: a phase is flagged at ``scale`` exactly when its shipped score reaches ``scale``.
+    """
+    base = DeadliftConfig() if base is None else base
+    if scale == 1.0:
+        return base
+    bulge = base.bulge_neutral + scale * (base.bulge_threshold - base.bulge_neutral)
+    head = base.head_drop_neutral_deg + scale * (
+        base.head_drop_threshold_deg - base.head_drop_neutral_deg
+    )
+    return dataclasses.replace(
+        base, bulge_threshold=round(bulge, 6), head_drop_threshold_deg=round(head, 4)
+    )
+
+
+def group_folds(groups: Sequence[str]) -> list[tuple[str, list[int], list[int]]]:
+    """Leave-one-group-out folds over items labelled with ``groups``: (group, train, test).
+
+    One fold per distinct group, in order of first appearance; ``test`` holds every index of
+    that group and ``train`` every other index, so no group straddles the two.
+    """
+    folds = []
+    for g in dict.fromkeys(groups):
+        train = [i for i, h in enumerate(groups) if h != g]
+        test = [i for i, h in enumerate(groups) if h == g]
+        folds.append((g, train, test))
+    return folds
+
+
+def choose_candidate(
+    truth: Sequence[bool],
+    flags: Mapping[Any, Sequence[bool]],
+    idx: Sequence[int],
+    position: Mapping[Any, float],
+    default: Any,
+) -> tuple[Any, float]:
+    """The candidate of ``flags`` with the best F1 over the items ``idx``, and that F1.
+
+    ``flags[c][i]``: item ``i`` flagged under candidate ``c``. Ties go to the candidate whose
+    ``position`` is closest to the default's, then to the one first in ``flags``' order. An
+    undefined F1 (no positive and no flag among ``idx``) counts as 0.
+    """
+
+    def f1(c: Any) -> float:
+        value = f1_counts([(bool(truth[i]), bool(flags[c][i])) for i in idx])["f1"]
+        return 0.0 if value != value else value
+
+    scores = {c: f1(c) for c in flags}
+    best = max(scores.values())
+    tied = [c for c, v in scores.items() if v >= best - 1e-12]
+    pick = min(tied, key=lambda c: round(abs(position[c] - position[default]), 9))
+    return pick, best
+
+
+def group_pairs(
+    truth: Sequence[bool], groups: Sequence[str], pred: Sequence[bool]
+) -> list[tuple[bool, bool]]:
+    """(truth, prediction) per (group, label): flagged by a strict majority of its items."""
+    votes: dict[tuple[str, bool], list[bool]] = {}
+    for t, g, p in zip(truth, groups, pred, strict=True):
+        votes.setdefault((g, bool(t)), []).append(bool(p))
+    return [(t, sum(v) * 2 > len(v)) for (_, t), v in votes.items()]
+
+
+def cross_validate(
+    truth: Sequence[bool],
+    groups: Sequence[str],
+    flags: Mapping[Any, Sequence[bool]],
+    position: Mapping[Any, float],
+    default: Any,
+) -> dict:
+    """Leave-one-group-out: per fold, choose a candidate on the training groups (best training
+    F1, see :func:`choose_candidate`), then predict the held-out group with it.
+
+    Returns the folds (group, test indices, chosen candidate, its training F1, held-out
+    counts), the held-out prediction of every item (``pred``) and the pooled held-out counts
+    at item level (``pooled``) and per (group, label) by majority (``pooled_group``).
+    """
+    pred: list[bool | None] = [None] * len(truth)
+    folds = []
+    for g, train, test in group_folds(groups):
+        chosen, train_f1 = choose_candidate(truth, flags, train, position, default)
+        for i in test:
+            pred[i] = bool(flags[chosen][i])
+        folds.append(
+            {
+                "group": g,
+                "test": test,
+                "chosen": chosen,
+                "train_f1": train_f1,
+                "heldout": f1_counts([(bool(truth[i]), bool(pred[i])) for i in test]),
+            }
+        )
+    done = [bool(p) for p in pred]
+    return {
+        "folds": folds,
+        "pred": done,
+        "pooled": f1_counts([(bool(t), p) for t, p in zip(truth, done, strict=True)]),
+        "pooled_group": f1_counts(group_pairs(truth, groups, done)),
+    }
+
+
+def group_bootstrap_f1(
+    truth: Sequence[bool], groups: Sequence[str], pred: Sequence[bool], n: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """2.5 and 97.5 percentiles of the clip-level F1 over ``n`` resamples of whole groups."""
+    rng = np.random.default_rng(seed)
+    names = list(dict.fromkeys(groups))
+    members = {g: [i for i, h in enumerate(groups) if h == g] for g in names}
+    values = []
+    for _ in range(n):
+        idx = [i for g in rng.choice(names, size=len(names)) for i in members[g]]
+        f1 = f1_counts([(bool(truth[i]), bool(pred[i])) for i in idx])["f1"]
+        values.append(0.0 if f1 != f1 else f1)
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _counts_text(c: dict) -> str:
+    return (
+        f"F1={c['f1']:.3f} P={c['precision']:.3f} R={c['recall']:.3f} "
+        f"(tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']})"
+    )
+
+
+def cross_validation(cache: Path) -> dict:
+    """Leave-one-group-out estimate of ``rounded_back``, re-scored from the cached series only."""
+    from formcheck.rules.config import preset
+
+    rows = labelled_rows()
+    if rows is None:
+        print(f"[cross-validation] skipped: {SHARED / 'MANIFEST.csv'} not found")
+        return {}
+    cached = [r for r in rows if (cache / f"{r['file']}.npz").is_file()]
+    missing = [r["file"] for r in rows if r not in cached]
+    print(
+        f"\n== Cross-validation: rounded_back, leave one [group] out, {len(cached)} of "
+        f"{len(rows)} labelled clips in the cache {cache}"
+    )
+    if missing:
+        print(f"  NOT in the cache, left out of the estimate: {', '.join(missing)}")
+    if not cached:
+        return {"missing": missing}
+    scales = sorted(set(CV_SCALES) | set(SENSITIVITY_SCALES) | {1.0})
+    configs: dict[Any, DeadliftConfig] = {s: scaled_config(s) for s in scales}
+    configs.update({p: preset(DeadliftConfig, p) for p in PRESET_POSITIONS})
+    flags: dict[Any, list[bool]] = {k: [] for k in configs}
+    scores: list[float] = []
+    for r in cached:
+        series = load_series(cache / f"{r['file']}.npz")
+        for key, cfg in configs.items():
+            res = DeadliftRule(cfg).evaluate(series)
+            flags[key].append("rounded_back" in res.fault_codes)
+            if key == 1.0:
+                phase = [
+                    v
+                    for rep in res.reps
+                    for k, v in rep.metrics.items()
+                    if k.endswith("rounded_back_score")
+                ] + [f.measured["score"] for f in res.faults if f.rep is None]
+                scores.append(max(phase, default=float("nan")))
+    truth = [r["label"] == "roundedback" for r in cached]
+    groups = [r["group"] for r in cached]
+    assert configs[1.0] == DeadliftConfig(), "scale 1.0 must be the shipped config"
+
+    # Per clip: the shipped score (a clip is flagged at scale s when it reaches s) and its flags.
+    print(f"  clips (flags at scale {CV_SCALES[0]}..{CV_SCALES[-1]}: X flagged, . not; then "
+          "strict/standard/relaxed presets)")  # fmt: skip
+    print(f"    {'clip':36s} {'label':11s} {'view':7s} {'group':10s} score  scales      presets")
+    for i, r in enumerate(cached):
+        marks = "".join("X" if flags[s][i] else "." for s in CV_SCALES)
+        pmarks = "".join("X" if flags[p][i] else "." for p in PRESET_POSITIONS)
+        print(
+            f"    {r['file']:36s} {r['label']:11s} {r['view']:7s} {r['group']:10s} "
+            f"{scores[i]:5.2f}  {marks}  {pmarks}"
+        )
+    inconsistent = sum(
+        1
+        for s in scales
+        for i in range(len(cached))
+        if flags[s][i] != (scores[i] >= s) and abs(scores[i] - s) > 1e-6
+    )
+    if inconsistent:
+        print(f"  note: {inconsistent} (clip, scale) flags differ from 'shipped score >= scale'")
+
+    # Leave-one-group-out with the scale family.
+    cv_flags = {s: flags[s] for s in CV_SCALES}
+    cv = cross_validate(truth, groups, cv_flags, {s: s for s in CV_SCALES}, 1.0)
+    print(
+        f"\n  folds ({len(cv['folds'])} groups; scale chosen by training F1, ties -> nearest 1.0):"
+    )
+    print(f"    {'held-out group':14s} clips  labels  scale  train_F1  held-out tp/fp/fn/tn")
+    for f in cv["folds"]:
+        labels = "".join("r" if truth[i] else "g" for i in f["test"])
+        h = f["heldout"]
+        print(
+            f"    {f['group']:14s} {len(f['test']):5d}  {labels:6s}  {f['chosen']:5.2f}  "
+            f"{f['train_f1']:8.3f}  {h['tp']}/{h['fp']}/{h['fn']}/{h['tn']}"
+        )
+    chosen = [f["chosen"] for f in cv["folds"]]
+    ship_clip = f1_counts(list(zip(truth, flags[1.0], strict=True)))
+    ship_group = f1_counts(group_pairs(truth, groups, flags[1.0]))
+    print(f"  held-out, pooled over folds (clip level):  {_counts_text(cv['pooled'])}")
+    print(f"  shipped config on the same clips:          {_counts_text(ship_clip)}")
+    ci_cv = group_bootstrap_f1(truth, groups, cv["pred"])
+    ci_ship = group_bootstrap_f1(truth, groups, flags[1.0])
+    print(
+        f"  95% interval of F1, resampling whole groups: held-out {ci_cv[0]:.2f}..{ci_cv[1]:.2f}, "
+        f"shipped {ci_ship[0]:.2f}..{ci_ship[1]:.2f}"
+    )
+    print(f"  held-out, per (group, label) by majority:  {_counts_text(cv['pooled_group'])}")
+    print(f"  shipped config, per (group, label):        {_counts_text(ship_group)}")
+    print(
+        f"  chosen scales: min {min(chosen):.2f}, median {float(np.median(chosen)):.2f}, "
+        f"max {max(chosen):.2f}; {sum(c == 1.0 for c in chosen)}/{len(chosen)} folds kept 1.0"
+    )
+
+    # The presets as the candidate family instead.
+    pv = cross_validate(truth, groups, {p: flags[p] for p in PRESET_POSITIONS},
+                        PRESET_POSITIONS, "standard")  # fmt: skip
+    picks = {p: sum(f["chosen"] == p for f in pv["folds"]) for p in PRESET_POSITIONS}
+    print(
+        f"  presets as the family: held-out {_counts_text(pv['pooled'])}; chosen "
+        + ", ".join(f"{p} x{n}" for p, n in picks.items())
+    )
+
+    # Sensitivity: every clip scored with one fixed scale (no selection).
+    print("\n  sensitivity: all clips at one fixed scale (1.00 = shipped; * = CV candidate)")
+    print("    scale  bulge_thr  head_thr   tp fp fn tn  precision  recall     F1  group_F1")
+    table = {}
+    for s in scales:
+        c = f1_counts(list(zip(truth, flags[s], strict=True)))
+        g = f1_counts(group_pairs(truth, groups, flags[s]))
+        cfg = configs[s]
+        star = "*" if s in CV_SCALES else " "
+        print(
+            f"    {s:4.2f}{star} {cfg.bulge_threshold:9.4f}  {cfg.head_drop_threshold_deg:8.1f}  "
+            f"{c['tp']:3d}{c['fp']:3d}{c['fn']:3d}{c['tn']:3d}  {c['precision']:9.3f}  "
+            f"{c['recall']:6.3f}  {c['f1']:5.3f}  {g['f1']:8.3f}"
+        )
+        table[f"{s:.2f}"] = {"f1": c["f1"], "group_f1": g["f1"], "tp": c["tp"], "fp": c["fp"],
+                             "fn": c["fn"], "tn": c["tn"]}  # fmt: skip
+    near = [table[f"{s:.2f}"]["f1"] for s in (0.9, 1.0, 1.1)]
+    print(
+        f"  F1 at 0.9 / 1.0 / 1.1 x the shipped margins: {near[0]:.3f} / {near[1]:.3f} / "
+        f"{near[2]:.3f}; positives without a score (misses at every scale): "
+        f"{sum(1 for t, x in zip(truth, scores, strict=True) if t and np.isnan(x))}"
+    )
+    return {
+        "clips": len(cached),
+        "groups": len(cv["folds"]),
+        "missing": missing,
+        "heldout": cv["pooled"],
+        "heldout_f1_interval": ci_cv,
+        "shipped_f1_interval": ci_ship,
+        "heldout_group": cv["pooled_group"],
+        "shipped": ship_clip,
+        "shipped_group": ship_group,
+        "chosen": {f["group"]: f["chosen"] for f in cv["folds"]},
+        "presets_heldout": pv["pooled"],
+        "presets_chosen": {f["group"]: f["chosen"] for f in pv["folds"]},
+        "sensitivity": table,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fc_cache"),
@@ -255,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for rendered clips and their series")  # fmt: skip
     parser.add_argument("--extract", action="store_true",
                         help="run the pose model on real clips missing from the cache")  # fmt: skip
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="leave-one-group-out estimate of rounded_back from the cache")  # fmt: skip
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-samples", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
@@ -268,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict = {}
     if not args.skip_real:
         summary["real"] = real_clips(args.cache, args.extract, rule)
+    if args.cross_validate:
+        summary["cv"] = cross_validation(args.cache)
     if not args.skip_samples:
         summary["samples"] = samples(args.work, rule)
     if not args.skip_sweep:
