@@ -390,9 +390,20 @@ def score_clip(
         use_cache=use_cache,
         keep_series=keep_series,
     )
+    return score_clip_with(path, options, stacklevel=3)
+
+
+def score_clip_with(
+    path: str | os.PathLike, options: ScoreOptions, *, stacklevel: int = 2
+) -> ClipReport:
+    """:func:`score_clip` with options already validated by :func:`make_options`.
+
+    For callers that score many clips one after the other in this process (``formcheck
+    evaluate``); cache warnings are issued as :class:`BatchWarning`.
+    """
     report = _score_task(str(path), options)
     for message in report.warnings:
-        warnings.warn(message, BatchWarning, stacklevel=2)
+        warnings.warn(message, BatchWarning, stacklevel=stacklevel)
     return report
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from formcheck import __version__
-from formcheck.cli_common import add_pose_options, add_rule_options
+from formcheck.cli_common import add_cache_options, add_pose_options, add_rule_options
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.paths import ensure_writable
 
@@ -170,6 +170,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         strictness=args.strictness,
         config=args.config,
         progress=args.progress,
+        cache_dir=args.cache,
+        use_cache=not args.no_cache,
     )
     print(report.format_table())
     failed = [c for c in report.clips if c.get("error")]
@@ -229,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", default=None, help="write the results as JSON")
     add_rule_options(evaluate, exercise=False)
     add_pose_options(evaluate, stride=False, smoothing=False)
+    add_cache_options(evaluate)
     evaluate.set_defaults(handler=cmd_evaluate)
 
     add_live_parser(sub)

@@ -11,7 +11,7 @@ import argparse
 import sys
 import warnings
 
-from formcheck.cli_common import add_pose_options, add_rule_options
+from formcheck.cli_common import add_cache_options, add_pose_options, add_rule_options
 from formcheck.errors import ConfigError
 
 DEFAULT_SCHEDULER_TIMEOUT_S = 5.0
@@ -56,17 +56,7 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"give up connecting to --scheduler after this long (default {DEFAULT_SCHEDULER_TIMEOUT_S:g})",
     )
-    cache = parser.add_argument_group("landmark cache")
-    cache.add_argument(
-        "--cache",
-        default=None,
-        metavar="DIR",
-        help="cache folder (default $FORMCHECK_CACHE, else ~/.cache/formcheck/landmarks; "
-        "on a Dask cluster: each worker's own default)",
-    )
-    cache.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write cached landmarks"
-    )
+    add_cache_options(parser)
     add_rule_options(parser)
     add_pose_options(parser, smoothing=False)
     parser.set_defaults(handler=cmd_batch)

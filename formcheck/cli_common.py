@@ -62,3 +62,18 @@ def add_pose_options(
             help="always show a progress bar (default: only on a terminal)",
         )
         group.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def add_cache_options(parser: argparse.ArgumentParser) -> None:
+    """--cache / --no-cache: where raw landmarks are kept so a rerun skips the model."""
+    cache = parser.add_argument_group("landmark cache")
+    cache.add_argument(
+        "--cache",
+        default=None,
+        metavar="DIR",
+        help="cache folder (default $FORMCHECK_CACHE, else ~/.cache/formcheck/landmarks; "
+        "on a Dask cluster: each worker's own default)",
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write cached landmarks"
+    )

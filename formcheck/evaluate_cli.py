@@ -1,55 +1,82 @@
 """`formcheck evaluate`: run the real pipeline over a labelled manifest and score it.
 
-Each clip goes through the pose stage once; the landmarks are then judged twice: as the
-manifest's exercise (for fault scores) and with ``auto`` (for recognition accuracy).
+Each clip goes through the pose stage once (or is read from the landmark cache, as in
+``formcheck batch``); the landmarks are then judged twice: with ``auto`` (for recognition
+accuracy) and, when recognition chose another exercise, as the manifest's (for fault scores).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from formcheck.analysis import EXERCISES, analyze_series, load_rule_configs
 from formcheck.evaluation import ClipOutcome, EvaluationReport, ManifestRow, evaluate_manifest
-from formcheck.pipeline import PoseStageOptions, extract_pose_series
-from formcheck.silhouette import back_profile_measure
 
 
 def make_clip_analyzer(
-    model: str | None = None, max_size: int | None = 960, configs: dict | None = None
+    model: str | None = None,
+    max_size: int | None = 960,
+    configs: dict | None = None,
+    *,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ):
-    configs = configs or load_rule_configs()
-    options = PoseStageOptions(model=model, max_size=max_size, with_masks=True)
+    """A manifest-row analyser built on batch scoring's clip path.
+
+    The pose stage, the landmark cache and the error handling are batch scoring's
+    (:func:`formcheck.batch.score_clip`), so a clip is judged exactly as ``formcheck batch``
+    judges it, and re-evaluating after a threshold change reads the cached landmarks instead
+    of running the model again.
+    """
+    from formcheck.batch import make_options, score_clip_with
+
+    options = make_options(
+        exercise="auto",
+        model=model,
+        max_size=max_size,
+        configs=configs or load_rule_configs(),
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        keep_series=True,
+    )
 
     def analyze(path: Path, row: ManifestRow) -> ClipOutcome:
-        started = time.perf_counter()
-        series = extract_pose_series(
-            path, options, measures={"back_profile": back_profile_measure}, progress=False
-        )
-        auto = analyze_series(series, "auto", configs)
+        report = score_clip_with(path, options)
+        details = {
+            "frames": report.frames,
+            "detection_rate": (
+                None if report.detection_rate is None else round(report.detection_rate, 3)
+            ),
+            "cache_hit": report.cache_hit,
+            "seconds": round(report.seconds, 2),
+        }
+        if report.status == "error" or report.result is None or report.series is None:
+            return ClipOutcome(
+                row.file,
+                row.exercise,
+                row.label,
+                predicted_exercise=None,
+                error=report.error or "not scored",
+                details=details,
+            )
+        auto = report.result
         faults: list[str] = []
+        judged = auto
         if row.exercise in EXERCISES:
-            given = auto if auto.exercise == row.exercise else analyze_series(
-                series, row.exercise, configs
-            )  # fmt: skip
-            faults = sorted(given.fault_codes)
-            assessable, reason = given.assessable, given.reason
-        else:
-            assessable, reason = auto.assessable, auto.reason
+            # Faults are scored as the manifest's exercise, so a recognition miss is not
+            # also counted as a fault miss.
+            if auto.exercise != row.exercise:
+                judged = analyze_series(report.series, row.exercise, options.configs)
+            faults = sorted(judged.fault_codes)
+        details.update(assessable=judged.assessable, reason=judged.reason)
         return ClipOutcome(
-            file=row.file,
-            exercise=row.exercise,
-            label=row.label,
+            row.file,
+            row.exercise,
+            row.label,
             predicted_exercise=auto.exercise,
             fault_codes=faults,
-            details={
-                "frames": len(series),
-                "detection_rate": round(series.detection_rate, 3),
-                "assessable": assessable,
-                "reason": reason,
-                "seconds": round(time.perf_counter() - started, 2),
-            },
+            details=details,
         )
 
     return analyze
@@ -63,6 +90,8 @@ def run_evaluation(
     strictness: str | None = None,
     config: str | None = None,
     progress: bool | None = None,
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> EvaluationReport:
     configs = load_rule_configs(config, strictness)
     show = sys.stderr.isatty() if progress is None else progress
@@ -72,4 +101,7 @@ def run_evaluation(
             status = "error" if outcome.error else ",".join(outcome.fault_codes) or "no fault"
             print(f"[{done}/{total}] {outcome.file}: {status}", file=sys.stderr)
 
-    return evaluate_manifest(manifest, make_clip_analyzer(model, max_size, configs), report)
+    analyzer = make_clip_analyzer(
+        model, max_size, configs, cache_dir=cache_dir, use_cache=use_cache
+    )
+    return evaluate_manifest(manifest, analyzer, report)

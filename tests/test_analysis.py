@@ -137,15 +137,27 @@ def test_evaluate_cli_on_a_labelled_sample_set(tmp_path, capsys):
             path = name if name == "missing.mp4" else str(SAMPLES / name)
             writer.writerow([path, exercise, label, view])
     out = tmp_path / "results.json"
-    assert main(["evaluate", str(manifest), "--out", str(out)]) == 0
+    cache = tmp_path / "cache"
+    command = ["evaluate", str(manifest), "--out", str(out), "--cache", str(cache)]
+    assert main(command) == 0
     table = capsys.readouterr().out
     assert "rounded_back" in table
     data = json.loads(out.read_text())
     rb = data["faults"]["rounded_back"]
-    assert (rb["tp"], rb["fp"], rb["fn"]) == (1, 0, 0)
+    assert (rb["tp"], rb["fp"], rb["fn"], rb["failed"]) == (1, 0, 0, 1)
     assert data["exercise_accuracy"]["correct"] == 2
     errors = [c for c in data["clips"] if c["error"]]
     assert len(errors) == 1 and "missing.mp4" in errors[0]["file"]
+    assert not any(c["details"].get("cache_hit") for c in data["clips"])
+
+    # Re-evaluating (say after a threshold change) reads the landmarks from the cache and
+    # gives the same verdicts without running the model.
+    assert main(command) == 0
+    again = json.loads(out.read_text())
+    hits = [c["details"].get("cache_hit") for c in again["clips"] if not c["error"]]
+    assert hits == [True, True]
+    assert again["faults"] == data["faults"]
+    assert [c["fault_codes"] for c in again["clips"]] == [c["fault_codes"] for c in data["clips"]]
 
 
 def test_pose_then_analyze_saved_landmarks_keeps_the_silhouette(tmp_path, capsys):
