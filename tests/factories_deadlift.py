@@ -3,8 +3,10 @@
 A 2D stick figure in the image plane (facing right or left) posed by a few angles per frame:
 torso lean from vertical, thigh and shin angles, and a head drop. A spine-flexion channel bows
 the back's outline (``extras["back_profile"]``, the same layout as formcheck.silhouette) and
-drops the head toward the floor, as a rounded back does. World landmarks put the left/right
-pairs along the depth axis, so the view module sees a side view (or a front view when asked).
+drops the head toward the floor, as a rounded back does. A hands channel moves the hands from
+hanging straight (holding the bar, or relaxed) to resting on the thighs just above the knees, as
+a lifter does after letting go of the bar. World landmarks put the left/right pairs along the
+depth axis, so the view module sees a side view (or a front view when asked).
 """
 
 from __future__ import annotations
@@ -40,16 +42,21 @@ class Keyframes:
     poses: list[tuple[float, float, float]] = field(default_factory=lambda: [STAND])
     spine: list[float] = field(default_factory=lambda: [0.0])  # spine flexion, deg
     head: list[float] = field(default_factory=lambda: [0.0])  # extra head drop, deg
+    # 0: arms hanging straight (on the bar, or relaxed); 1: hands on the thighs above the knees.
+    hands: list[float] = field(default_factory=lambda: [0.0])
 
-    def to(self, duration: float, pose, spine: float = 0.0, head: float = 0.0) -> Keyframes:
+    def to(
+        self, duration: float, pose, spine: float = 0.0, head: float = 0.0, hands: float = 0.0
+    ) -> Keyframes:
         self.times.append(self.times[-1] + duration)
         self.poses.append(tuple(pose))
         self.spine.append(spine)
         self.head.append(head)
+        self.hands.append(hands)
         return self
 
     def hold(self, duration: float) -> Keyframes:
-        return self.to(duration, self.poses[-1], self.spine[-1], self.head[-1])
+        return self.to(duration, self.poses[-1], self.spine[-1], self.head[-1], self.hands[-1])
 
     def sample(self) -> dict[str, np.ndarray]:
         n = int(round(self.times[-1] * self.fps)) + 1
@@ -71,6 +78,7 @@ class Keyframes:
             "shin": poses[:, 2],
             "spine": interp(self.spine),
             "head": interp(self.head),
+            "hands": interp(self.hands),
         }
 
 
@@ -82,10 +90,17 @@ def deadlift_reps(
     from_floor: bool = True,
     fps: float = 30.0,
     lead_s: float = 1.0,
+    stand_up: str | None = None,
+    pause_s: float = 2.0,
+    rise_s: float = 0.8,
 ) -> Keyframes:
     """Reps of a deadlift. ``spine``/``head``: flexion and head drop at the bottom, per rep or all.
 
     from_floor: start hinged at the bar (conventional); else start standing (Romanian).
+    stand_up: after the last rep the bar is set down and left on the floor; the lifter lets go,
+    stays down ``pause_s`` and stands up without it in ``rise_s``: ``"knees"`` with the hands
+    pushing off the thighs, ``"hanging"`` with the arms hanging. None: the recording stops with
+    the bar on the floor.
     """
     spines = spine if isinstance(spine, list) else [spine] * reps
     heads = head if isinstance(head, list) else [head] * reps
@@ -101,9 +116,42 @@ def deadlift_reps(
             k.to(1.2, bottom, spines[i], heads[i]).hold(0.5)
             if i + 1 < reps:
                 k.to(0.2, bottom, spines[i + 1], heads[i + 1])
-    k.hold(lead_s)  # recording stops with the bar on the floor (standing up without it would
-    # look like one more pull: see the rule's limitations)
+    if stand_up is not None:
+        if stand_up not in ("knees", "hanging"):
+            raise ValueError(f"stand_up must be 'knees', 'hanging' or None, got {stand_up!r}")
+        hands = 1.0 if stand_up == "knees" else 0.0
+        k.to(0.4, bottom, 0.0, 0.0, hands)  # lets go of the bar
+        k.hold(max(pause_s - 0.4, 0.0))
+        k.to(rise_s, STAND, 0.0, 0.0, 0.0)  # stands up; the hands slide off the thighs
+    k.hold(lead_s)  # without stand_up the recording stops with the bar on the floor
     return k
+
+
+def _arms(
+    shoulder: np.ndarray, knee: np.ndarray, hip: np.ndarray, hands: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Elbows and wrists: arms hanging straight down, blended toward hands on the thighs.
+
+    On the thighs: the hands rest on the front of the thigh just above the knee (two-link IK,
+    elbow behind the shoulder-hand line); out of reach the arm points straight at that spot.
+    """
+    hang_elbow = shoulder + np.array([0.0, UPPER_ARM])
+    hang_wrist = hang_elbow + np.array([0.0, FOREARM])
+    target = knee + 0.15 * (hip - knee) + np.array([8.0, 0.0])
+    d = target - shoulder
+    dist = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-6)
+    u = d / dist[:, None]
+    reach = np.clip(dist, abs(UPPER_ARM - FOREARM) + 1.0, UPPER_ARM + FOREARM)
+    # Angle at the shoulder between the shoulder-hand line and the upper arm (law of cosines).
+    cos_a = (UPPER_ARM**2 + reach**2 - FOREARM**2) / (2 * UPPER_ARM * reach)
+    a = np.arccos(np.clip(cos_a, -1.0, 1.0))
+    # Rotate u by -a in (forward, down) coordinates: toward the back for a hand below.
+    rot = np.stack([u[:, 0] * np.cos(a) + u[:, 1] * np.sin(a),
+                    -u[:, 0] * np.sin(a) + u[:, 1] * np.cos(a)], axis=1)  # fmt: skip
+    thigh_elbow = shoulder + UPPER_ARM * rot
+    thigh_wrist = shoulder + reach[:, None] * u
+    w = np.clip(hands, 0.0, 1.0)[:, None]
+    return hang_elbow + w * (thigh_elbow - hang_elbow), hang_wrist + w * (thigh_wrist - hang_wrist)
 
 
 def build_series(
@@ -149,8 +197,7 @@ def build_series(
     nose = ear + 18.0 * fwd + 4.0 * np.stack([np.sin(neck), -np.cos(neck)], axis=1)
     eye = ear + 14.0 * fwd + 7.0 * np.stack([np.sin(neck), -np.cos(neck)], axis=1)
     mouth = ear + 12.0 * fwd - 5.0 * np.stack([np.sin(neck), -np.cos(neck)], axis=1)
-    elbow = shoulder + np.array([0.0, UPPER_ARM])
-    wrist = elbow + np.array([0.0, FOREARM])
+    elbow, wrist = _arms(shoulder, knee, hip, c["hands"])
     heel = ankle + np.array([-14.0, 9.0])
     toe = ankle + np.array([30.0, 11.0])
     del sag

@@ -161,6 +161,121 @@ def test_lifter_leaving_the_frame_restarts_the_cycle():
     assert result.assessable
 
 
+# ----------------------------------------------------------------------------- set-down
+def rep_events(result) -> list[str]:
+    return [e.message for e in result.events if e.kind == "rep"]
+
+
+@pytest.mark.parametrize(("reps", "pause_s"), [(1, 1.0), (3, 2.0), (6, 1.0), (8, 4.0)])
+def test_standing_up_after_setting_the_bar_down_is_not_a_rep(reps, pause_s):
+    """The bar stays on the floor; the hands go to the knees and the lifter stands up."""
+    k = deadlift_reps(reps=reps, stand_up="knees", pause_s=pause_s)
+    assert len(evaluate(build_series(deadlift_reps(reps=reps))).reps) == reps
+    result = evaluate(build_series(k))
+    assert len(result.reps) == reps and result.summary.rep_count == reps
+    assert rep_events(result) == [f"Rep {i}" for i in range(1, reps + 1)]
+    # The set-down is the last rep's lowering; the stand-up is judged for nothing.
+    assert "lowering_rounded_back_score" in result.reps[-1].metrics
+    assert result.reps[-1].end_ms < (len(k.sample()["t"]) / k.fps - 1.0) * 1000.0
+    assert all(f.rep is not None and f.rep <= reps for f in result.faults)
+
+
+def test_a_rounded_stand_up_is_not_a_rep_with_a_fault():
+    """A phantom rep would carry a per-rep verdict: the stand-up is not judged at all."""
+    k = deadlift_reps(reps=3, spine=FLAT)  # then lets go and stands up with a rounded back
+    k.to(0.4, CONVENTIONAL_BOTTOM, ROUNDED, 0.0, 1.0).hold(1.6)
+    k.to(0.8, STAND).hold(1.0)
+    result = evaluate(build_series(k))
+    assert len(result.reps) == 3
+    assert result.faults == []
+
+
+def test_walk_in_setup_reps_set_down_and_walk_off():
+    k = Keyframes()
+    for _ in range(2):
+        k.to(0.6, (5.0, 10.0, 10.0)).to(0.6, STAND)  # walking in
+    k.to(1.0, CONVENTIONAL_BOTTOM).hold(1.5)  # set-up: grips the bar, takes the slack out
+    for i in range(5):
+        k.to(1.1, STAND).hold(0.4).to(1.2, CONVENTIONAL_BOTTOM).hold(0.6 if i < 4 else 0.2)
+    k.to(0.4, CONVENTIONAL_BOTTOM, hands=1.0).hold(1.5)  # lets go, hands on the knees
+    k.to(0.7, STAND)  # stands up without the bar
+    for _ in range(3):
+        k.to(0.6, (5.0, 10.0, 10.0)).to(0.6, STAND)  # walks off
+    result = evaluate(build_series(k, noise_px=1.0))
+    assert len(result.reps) == 5
+    assert result.faults == []
+
+
+def test_letting_go_between_reps_still_counts_the_reps():
+    """Resets at the floor, even with the hands off the bar to re-grip, keep every rep."""
+    k = Keyframes().hold(1.0).to(1.0, CONVENTIONAL_BOTTOM).hold(0.8)
+    for i in range(6):
+        k.to(1.0, STAND).hold(0.3).to(1.1, CONVENTIONAL_BOTTOM)
+        if i % 2:  # shakes the hands out, grips again, sets the back, pulls
+            k.to(0.4, CONVENTIONAL_BOTTOM, hands=1.0).hold(1.5)
+            k.to(0.4, CONVENTIONAL_BOTTOM, hands=0.0).hold(0.8)
+        else:
+            k.hold(2.0)  # dead-stop reset, hands on the bar
+    k.to(0.4, CONVENTIONAL_BOTTOM, hands=1.0).hold(2.0).to(0.8, STAND).hold(1.0)
+    result = evaluate(build_series(k))
+    assert len(result.reps) == 6
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_stand_up_is_not_a_rep_either_way_the_lifter_faces(facing):
+    k = deadlift_reps(reps=4, stand_up="knees", pause_s=2.0)
+    series = build_series(k, facing=facing, noise_px=1.5, missing=0.1, seed=facing + 5)
+    result = evaluate(series)
+    assert len(result.reps) == 4
+
+
+def test_mirrored_stand_up_matches_the_original():
+    series = build_series(deadlift_reps(reps=3, stand_up="knees"))
+    mirrored_image = series.image.copy()
+    mirrored_image[..., 0] = 1.0 - mirrored_image[..., 0]
+    mirrored_world = series.world.copy()
+    mirrored_world[..., 0] *= -1.0
+    profile = series.extras["back_profile"]
+    k = PROFILE_POSITIONS.size
+    flipped = np.concatenate([profile[:, k:], profile[:, :k]], axis=1)
+    mirrored = dataclasses.replace(
+        series, image=mirrored_image, world=mirrored_world, extras={"back_profile": flipped}
+    )
+    a, b = evaluate(series), evaluate(mirrored)
+    assert len(a.reps) == len(b.reps) == 3
+    assert [r.key_ms for r in a.reps] == [r.key_ms for r in b.reps]
+
+
+def test_stand_up_with_the_arms_hanging_is_kept():
+    """Nothing shows the hands leaving the bar: unsure, so the rise stays a rep (known limit)."""
+    result = evaluate(build_series(deadlift_reps(reps=3, stand_up="hanging", pause_s=2.0)))
+    assert len(result.reps) == 4
+
+
+def test_first_rise_of_a_set_is_always_counted():
+    """No rep of the set to compare the grip with: a rise is a rep, whatever the hands do."""
+    k = Keyframes().hold(1.0).to(1.0, CONVENTIONAL_BOTTOM, hands=1.0).hold(1.5)
+    k.to(1.0, STAND).hold(1.0)
+    assert len(evaluate(build_series(k)).reps) == 1
+
+
+def test_stand_up_offline_equals_incremental():
+    series = build_series(deadlift_reps(reps=3, stand_up="knees"), noise_px=1.0)
+    rule = DeadliftRule()
+    offline = rule.evaluate(series)
+    session = rule.session()
+    live_events = []
+    frames = list(frames_from_series(series))
+    for n, frame in enumerate(frames, 1):
+        live_events += session.update(frame)
+        if n in (len(frames) // 2, len(frames) - 20):
+            assert session.finish().reps == rule.evaluate(series.slice(0, n)).reps
+    live = session.finish()
+    assert len(offline.reps) == 3
+    assert live.reps == offline.reps and live.faults == offline.faults
+    assert live_events == offline.events == live.events
+
+
 # ----------------------------------------------------------------------------- rounded back
 def test_rounded_back_on_every_rep():
     series = build_series(deadlift_reps(reps=5, spine=ROUNDED))

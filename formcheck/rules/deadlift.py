@@ -35,16 +35,23 @@ shoulders and hips, the landmarks the model keeps best; at lockout the plates of
 hips and knees, so hip and knee angles there are unreliable (docs/facts.md). A rep is a pull
 from the bottom (torso tipped) to lockout (torso upright) with hysteresis, a minimum pull time
 and a minimum time between lockouts, so setup fidgeting, walking in and out and noise make no
-phantom reps. ``Rep.key_ms`` is the lockout.
+phantom reps. ``Rep.key_ms`` is the lockout. Standing up after the bar is put down looks like one
+more pull; what tells it apart is the hands leaving the bar: over the last moments at the bottom
+before the rise the wrists sit higher under the shoulders and the elbows are bent (hands on the
+knees or thighs, reaching for the phone), where on the set's own reps the arms hung straight to
+the bar (:attr:`DeadliftConfig.release_hold_s`). Such a rise is neither counted nor judged (the
+set-down before it stays the last rep's lowering); the first rise of a set, and any rise the arms
+could not be measured for, are counted.
 
 Camera: side view. A front view cannot show rounding (``not_judged``); an oblique view (30-60
 degrees of yaw) is judged with reduced confidence: on the labelled oblique clips (a flat back at
 ~45 deg, rounded backs at ~35 and ~45 deg) both signals still separated rounded from flat backs,
 but the foreshortened torso makes every measure less certain.
 
-Known limits: the stand-up after the bar is put down looks like one more pull (stop recording
-with the bar on the floor, or ignore the last rep); trap bar, kettlebell and sumo pulls cannot
-be told apart from the side (set ``variant`` so the squat check allows their upright torso).
+Known limits: a lifter who lets go of the bar and stands up with the arms hanging straight shows
+nothing of the release, and that stand-up still counts as a rep; trap bar, kettlebell and sumo
+pulls cannot be told apart from the side (set ``variant`` so the squat check allows their upright
+torso).
 """
 
 from __future__ import annotations
@@ -117,6 +124,8 @@ class _RepRecord:
     end: int
     metrics: dict[str, float] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)
+    # (wrist height, elbow flexion) just before the rise, hands on the bar: the set's reference.
+    grip: tuple[float, float] = (math.nan, math.nan)
 
 
 @dataclass
@@ -130,7 +139,7 @@ class _Judgement:
 class _Frames:
     """Growing per-frame columns (plain lists; sliced into arrays when a phase is judged)."""
 
-    NAMES = ("t", "lean", "hip", "knee", "neck", "bulge", "torso", "in_frame")
+    NAMES = ("t", "lean", "hip", "knee", "neck", "bulge", "torso", "in_frame", "wrist", "elbow")
 
     def __init__(self) -> None:
         self.cols: dict[str, list[float]] = {n: [] for n in self.NAMES}
@@ -212,6 +221,8 @@ class DeadliftSession(RuleSession):
             bulge=bulge,
             torso=_f(feats, "torso_length_px"),
             in_frame=1.0 if frame.detected and frame.in_frame else 0.0,
+            wrist=_f(feats, "wrist_height"),
+            elbow=_f(feats, "elbow_flexion"),
         )
         events: list[Event] = []
         if not math.isfinite(incl):
@@ -310,7 +321,12 @@ class DeadliftSession(RuleSession):
         return lean
 
     def _split_bottom(self, start: int, end: int) -> tuple[int, int]:
-        """(end of the lowering, start of the pull) inside a bottom stretch ``start..end``.
+        """(end of the lowering, start of the pull) inside a bottom stretch ``start..end``."""
+        lowering_end, pull_start, _ = self._bottom_marks(start, end)
+        return lowering_end, pull_start
+
+    def _bottom_marks(self, start: int, end: int) -> tuple[int, int, int]:
+        """(end of the lowering, start of the pull, rise) inside a bottom stretch ``start..end``.
 
         The lowering ends when the bar first gets near its lowest point. The pull starts
         :attr:`DeadliftConfig.floor_window_s` before the bar last leaves it: the floor break,
@@ -318,7 +334,7 @@ class DeadliftSession(RuleSession):
         """
         depth = self._depth(start, end)
         if not np.isfinite(depth).any():
-            return start, start
+            return start, start, start
         deepest = float(np.nanmax(depth))
         margin = self.cfg.bottom_margin_deg
         near = np.flatnonzero(np.nan_to_num(depth, nan=-np.inf) >= deepest - margin)
@@ -328,13 +344,51 @@ class DeadliftSession(RuleSession):
         limit = t[rise] - self.cfg.floor_window_s * 1000.0
         while pull_start > max(start, lowering_end) and t[pull_start - 1] >= limit:
             pull_start -= 1
-        return lowering_end, pull_start
+        return lowering_end, pull_start, rise
+
+    def _grip(self, start: int, rise: int) -> tuple[float, float]:
+        """Median (wrist height, elbow flexion) at the bottom just before the bar left the floor.
+
+        The window is the last :attr:`DeadliftConfig.release_hold_s` up to frame ``rise``,
+        within the bottom stretch that began at ``start``; NaN when the bottom was shorter than
+        most of that or the arms were measured on fewer than half of its frames.
+        """
+        t = self.frames.cols["t"]
+        hold_ms = self.cfg.release_hold_s * 1000.0
+        first = rise
+        while first > start and t[rise] - t[first - 1] <= hold_ms:
+            first -= 1
+        if t[rise] - t[first] < 0.8 * hold_ms:
+            return math.nan, math.nan
+        wrist = self.frames.arr("wrist", first, rise)
+        elbow = self.frames.arr("elbow", first, rise)
+        ok = np.isfinite(wrist) & np.isfinite(elbow)
+        if ok.mean() < 0.5:
+            return math.nan, math.nan
+        return float(np.median(wrist[ok])), float(np.median(elbow[ok]))
+
+    def _hands_off(self, grip: tuple[float, float]) -> bool:
+        """Were the hands off the bar at the bottom (the lifter about to stand up without it)?
+
+        Compared with the set's counted reps (their median grip), so the camera's and the
+        model's reading of straight arms cancels out. Unsure (no reference, no measurement)
+        -> False: the rep is kept.
+        """
+        cfg = self.cfg
+        refs = np.asarray([r.grip for r in self.reps], dtype=np.float64).reshape(-1, 2)
+        refs = refs[np.isfinite(refs).all(axis=1)]
+        if refs.size == 0 or not all(math.isfinite(v) for v in grip):
+            return False
+        ref_wrist, ref_elbow = np.median(refs, axis=0)
+        wrist = clip01((grip[0] - ref_wrist) / cfg.release_wrist_rise / 2.0) * 2.0
+        elbow = clip01((grip[1] - ref_elbow) / cfg.release_elbow_bend_deg / 2.0) * 2.0
+        return 0.5 * wrist + 0.5 * elbow >= 1.0
 
     def _on_lockout(self, i: int) -> list[Event]:
         """The torso came up to lockout at frame ``i`` from the bottom."""
         cfg = self.cfg
         bottom_start = self._state_start
-        lowering_end, pull_start = self._split_bottom(bottom_start, i - 1)
+        lowering_end, pull_start, rise = self._bottom_marks(bottom_start, i - 1)
         t = self.frames.cols["t"]
         pull_s = (t[i] - t[pull_start]) / 1000.0
         last_lock = self.reps[-1].lockout if self.reps else None
@@ -343,11 +397,16 @@ class DeadliftSession(RuleSession):
         lowering = None
         if self._lowering_from is not None:
             lowering = (self._lowering_from, lowering_end)
-        if pull_s < cfg.min_pull_s or since_last < cfg.min_rep_interval_s:
-            # Too quick to be a lift: judge nothing, but keep a pending lowering attached to
-            # the previous rep.
+        grip = self._grip(bottom_start, rise)
+        released = self._hands_off(grip)
+        if pull_s < cfg.min_pull_s or since_last < cfg.min_rep_interval_s or released:
+            # Too quick to be a lift, or standing up after letting go of the bar: judge
+            # nothing, but keep a pending lowering (the set-down) attached to the previous rep.
             if lowering is not None and self.reps:
-                events += self._judge_and_record(_Phase("lowering", *lowering, self.reps[-1].index))
+                prev = self.reps[-1]
+                if released and prev.end >= lowering[0] - 1:
+                    prev.end = lowering[1]
+                events += self._judge_and_record(_Phase("lowering", *lowering, prev.index))
             return events
         # A lowering that followed a counted rep belongs to it; the first descent of a set
         # (setup, or the first rep of a Romanian deadlift) belongs to the new rep.
@@ -362,7 +421,7 @@ class DeadliftSession(RuleSession):
                 start = lowering[0]
                 phase = _Phase("lowering", *lowering, new_index, setup=True)
                 events += self._judge_and_record(phase)
-        rep = _RepRecord(new_index, start, pull_start, i, i, i)
+        rep = _RepRecord(new_index, start, pull_start, i, i, i, grip=grip)
         self.reps.append(rep)
         events.append(Event("rep", t[i], f"Rep {new_index}", None, 0.0))
         events += self._judge_and_record(_Phase("pull", pull_start, i, new_index))
