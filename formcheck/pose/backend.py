@@ -180,9 +180,12 @@ class MediaPipePoseEstimator:
         return self.process_rgb(frame.rgb, frame.time_ms)
 
     def close(self) -> None:
-        for landmarker in (self._tracker, self._counter):
-            if landmarker is not None:
-                landmarker.close()
+        # Closing logs a line per accelerator on fd 2 ("DestroyAccelerator ..."): noise
+        # between our own output lines, so it is silenced like the start-up chatter.
+        with quiet_native_logs():
+            for landmarker in (self._tracker, self._counter):
+                if landmarker is not None:
+                    landmarker.close()
         self._counter = None
 
     def __enter__(self) -> MediaPipePoseEstimator:
