@@ -71,6 +71,13 @@ FEATURE_DEFINITIONS: dict[str, str] = {
     "neck_flexion": "signed angle from the trunk direction (hip->shoulder) to the neck "
     f"(shoulder->ear; shoulder->nose minus {NOSE_NECK_OFFSET_DEG:g} deg if the ears are "
     "missing), deg; + head dropped toward the chest/front, - craned back; ~0 neutral",
+    "head_pitch": "signed angle from the anterior direction (the trunk's perpendicular) to the "
+    "face (ear->nose), deg; + face turned toward the chest/feet (head flexed), - turned up "
+    "toward the head's end (craned); turns one-for-one with a head nod, while the neck line "
+    "(shoulder->ear) follows only about half of it. Not offset: the nose tip sits below the "
+    "ear's level, so a head in line with the trunk reads about +6 through the pose model "
+    "(+16 on exact landmarks of a rendered mannequin; real people vary by tens of degrees, "
+    "see formcheck.rules.plank); NaN without both an ear and the nose",
     "hip_line_offset": "signed perpendicular distance of the hip from the shoulder->ankle line "
     "/ shoulder-ankle distance; + hip posterior of the line (piked plank, hips pushed "
     "back), - anterior (sagging plank)",
@@ -82,6 +89,10 @@ FEATURE_DEFINITIONS: dict[str, str] = {
     f"trunk is within {CRANIAL_MIN_TRUNK_INCLINATION_DEG:g} deg of vertical",
     "wrist_height": "(shoulder.y - wrist.y) / torso length; + wrist above the shoulder",
     "heel_rise": "(toe.y - heel.y) / heel-toe distance; + heel above the toes' level",
+    "ankle_above_toe": "(toe.y - ankle.y) / torso length; + ankle above the toe point (it "
+    "rises ~0.7x a heel lift, the foot pitching about the ball)",
+    "ankle_y_px": "ankle image y, px (down +); with a fixed camera its change against a nearby "
+    "frame is how far the ankle rose or sank",
     "torso_length_px": "shoulder-hip distance, px",
     "body_length_px": "shoulder-ankle distance, px",
     "shoulder_ahead_of_hip": "horizontal (image x) distance shoulder - hip along the facing "
@@ -236,6 +247,9 @@ def _compute(
     neck_ear = _toward(trunk_up, ear - sh, anterior)
     neck_nose = _toward(trunk_up, nose - sh, anterior) - NOSE_NECK_OFFSET_DEG
     v["neck_flexion"] = np.where(np.isfinite(neck_ear), neck_ear, neck_nose)
+    # The face's pointing direction against the trunk: the head pivots about the neck, so the
+    # shoulder->ear line turns by only part of a nod, but ear->nose turns with the whole head.
+    v["head_pitch"] = _toward(trunk_up, nose - ear, anterior) - 90.0
 
     for name, end in (("hip_line_offset", ankle), ("hip_line_offset_knee", knee)):
         offset = geo.signed_line_offset(hip, sh, end)
@@ -255,6 +269,8 @@ def _compute(
 
     v["wrist_height"] = _ratio(sh[:, 1] - wrist[:, 1], torso)
     v["heel_rise"] = _ratio(toe[:, 1] - heel[:, 1], geo.distance(heel, toe))
+    v["ankle_above_toe"] = _ratio(toe[:, 1] - ankle[:, 1], torso)
+    v["ankle_y_px"] = ankle[:, 1].copy()
     v["torso_length_px"] = torso
     v["body_length_px"] = geo.distance(sh, ankle)
     v["shoulder_ahead_of_hip"] = _ratio(s * (sh[:, 0] - hip[:, 0]), torso)

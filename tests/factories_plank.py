@@ -23,6 +23,9 @@ L = Landmark
 EARS = (L.LEFT_EAR, L.RIGHT_EAR)
 FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
 FACE_AND_HANDS = tuple(range(1, 11)) + tuple(range(17, 23))  # eyes, ears, mouth, fingers
+# Degrees the face line (ear -> nose) of a head in line with the trunk points past the trunk's
+# perpendicular, toward the feet, as the pose model reads it (PlankConfig.head_pitch_offset_deg).
+FACE_PITCH_DEG = 6.0
 
 
 def _arr(value: float | np.ndarray, n: int) -> np.ndarray:
@@ -48,6 +51,7 @@ def plank_points(
     bend_deg: float | np.ndarray = 0.0,
     neck_deg: float | np.ndarray = 0.0,
     arm_deg: float | np.ndarray = 0.0,
+    face_pitch_deg: float = FACE_PITCH_DEG,
 ) -> dict[str, np.ndarray]:
     """Named sagittal-plane points (n, 2) in metres: (u toward the head, h up)."""
     bend, neck, arm = _arr(bend_deg, n), _arr(neck_deg, n), _arr(arm_deg, n)
@@ -94,14 +98,17 @@ def plank_points(
     pts["ankle"] = ankle
 
     # Head: the neck continues the trunk line (hip -> shoulder), turned toward the floor by
-    # neck_deg (+ hanging, - craned). The nose sits 0.10 m anterior (toward the floor) of the
-    # ear line, as in formcheck.features' NOSE_NECK_OFFSET_DEG reasoning.
+    # neck_deg (+ hanging, - craned), and the head turns with it. The nose sits ~0.10 m
+    # anterior (toward the floor) of the ear, as in formcheck.features' NOSE_NECK_OFFSET_DEG
+    # reasoning, and a little caudal of it: the face line (ear -> nose) points
+    # ``face_pitch_deg`` past the perpendicular to the trunk, toward the feet, which is what
+    # the pose model reads for a head in line (PlankConfig.head_pitch_offset_deg).
     trunk_angle = phi + sag  # the hip->shoulder direction points at angle trunk_angle
     neck_dir = _dir(trunk_angle - neck)
     anterior = _dir(trunk_angle - neck - 90.0)
     ear = shoulder + 0.21 * neck_dir
     pts["ear"] = ear
-    pts["nose"] = ear + 0.03 * neck_dir + 0.10 * anterior
+    pts["nose"] = ear + 0.10 * _dir(trunk_angle - neck - 90.0 - face_pitch_deg)
     pts["eye"] = ear + 0.02 * neck_dir + 0.08 * anterior
     pts["mouth"] = ear - 0.02 * neck_dir + 0.09 * anterior
     pts["hand"] = wrist + np.array([0.07, 0.0]) if variant == "forearm" else wrist
@@ -141,6 +148,7 @@ def plank_series(
     mirror: bool = False,
     swap_prob: float = 0.0,
     seed: int = 0,
+    face_pitch_deg: float = FACE_PITCH_DEG,
 ) -> PoseSeries:
     """A plank hold as a PoseSeries (raw, unsmoothed).
 
@@ -148,11 +156,13 @@ def plank_series(
     ``"front"`` (camera in front of the head). ``drop``: landmark indices to leave out (NaN,
     e.g. :data:`EARS`, :data:`FEET`). ``mirror``: flip the image and the labels, as a mirrored
     clip does. ``swap_prob``: chance per frame that the model swapped left and right labels.
-    ``missing_frames``: fraction of frames where nobody was detected.
+    ``missing_frames``: fraction of frames where nobody was detected. ``face_pitch_deg``: how
+    far the face line (ear -> nose) of a head in line with the trunk points past the trunk's
+    perpendicular, toward the feet.
     """
     n = int(round(duration_s * fps))
     rng = np.random.default_rng(seed)
-    pts = plank_points(n, variant, knees, bend_deg, neck_deg, arm_deg)
+    pts = plank_points(n, variant, knees, bend_deg, neck_deg, arm_deg, face_pitch_deg)
     width, height = frame_size
     image = np.full((n, NUM_LANDMARKS, 3), np.nan)
     world = np.full((n, NUM_LANDMARKS, 3), np.nan)

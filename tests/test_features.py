@@ -22,11 +22,14 @@ NEAR_VIS, FAR_VIS = 0.95, 0.6
 MID_SHIFT = FAR_OFFSET * FAR_VIS / (NEAR_VIS + FAR_VIS)
 # Landmarks are stored as float32 fractions of a 1920 px frame: ~1e-4 px, ~3e-5 degrees.
 TOL = 1e-4
+# The ear->nose segment is only ~40 px long, so its direction is a few times less precise.
+HEAD_TOL = 5e-4
 
 SIGNED = (
     "shoulder_flexion",
     "trunk_lean",
     "neck_flexion",
+    "head_pitch",
     "hip_line_offset",
     "hip_line_offset_knee",
     "shoulder_ahead_of_hip",
@@ -293,6 +296,65 @@ def test_plank_elbows_and_neck():
     assert neutral["neck_flexion"] == pytest.approx(0.0, abs=TOL)
 
 
+def nod(parts: dict[str, np.ndarray], face_deg: float) -> dict[str, np.ndarray]:
+    """The same body with only the face turned about the ear (+ toward the chest/feet).
+
+    Facing +x: the anterior direction is the trunk's up direction turned clockwise on screen,
+    so a turn toward the chest is a further clockwise turn of ear->nose (y points down)."""
+    r = np.radians(face_deg)
+    rot = np.array([[np.cos(r), -np.sin(r)], [np.sin(r), np.cos(r)]])
+    out = dict(parts)
+    out["nose"] = parts["ear"] + rot @ (parts["nose"] - parts["ear"])
+    out["eye"] = 0.5 * (out["ear"] + out["nose"])
+    return out
+
+
+@pytest.mark.parametrize("neck", [0.0, 30.0, -30.0])
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_head_pitch_plank(neck, facing):
+    # These skeletons hold the face at right angles to the neck line: with the whole neck
+    # bent, the face line turns with it.
+    px, vis = skeleton(plank(neck=neck))
+    if facing == "left":
+        px = mirror(px)
+    f = compute_features(series_of([(px, vis)]))
+    assert f.facing[0] == (1 if facing == "right" else -1)
+    assert f["head_pitch"][0] == pytest.approx(neck, abs=HEAD_TOL)
+    assert f["neck_flexion"][0] == pytest.approx(neck, abs=TOL)
+
+
+@pytest.mark.parametrize("face", [25.0, -25.0])
+@pytest.mark.parametrize("facing", ["right", "left"])
+def test_head_pitch_follows_a_nod_the_neck_line_misses(face, facing):
+    # A nod at the top of the neck: the face turns, the shoulder->ear line does not.
+    for parts in (plank(), upright(trunk=30.0)):
+        px, vis = skeleton(nod(parts, face))
+        if facing == "left":
+            px = mirror(px)
+        f = compute_features(series_of([(px, vis)]))
+        assert f["head_pitch"][0] == pytest.approx(face, abs=HEAD_TOL)
+        assert f["neck_flexion"][0] == pytest.approx(0.0, abs=TOL)
+
+
+def test_head_pitch_standing_and_label_swap():
+    # Upright: + chin toward the chest, - head tipped back; label swaps change nothing.
+    for neck in (0.0, 20.0, -20.0):
+        px, vis = skeleton(upright(trunk=10.0, neck=neck))
+        a = compute_features(series_of([(px, vis)]))
+        b = compute_features(series_of([swap_labels(px, vis)]))
+        assert a["head_pitch"][0] == pytest.approx(neck, abs=HEAD_TOL)
+        assert b["head_pitch"][0] == a["head_pitch"][0]
+
+
+@pytest.mark.parametrize("how", ["nan", "invisible"])
+@pytest.mark.parametrize("part", ["ear", "nose"])
+def test_head_pitch_needs_ear_and_nose(part, how):
+    out = compute_features(series_of([drop(*skeleton(plank(neck=20.0)), [part], how)]))
+    assert np.isnan(out["head_pitch"][0])
+    if part == "ear":  # the neck is still read, from the nose
+        assert np.isfinite(out["neck_flexion"][0])
+
+
 def test_knee_plank_line():
     f = feats(plank(knee_plank=True))
     assert f["hip_line_offset_knee"] == pytest.approx(0.0, abs=TOL)
@@ -324,7 +386,13 @@ def test_facing_left_mirror_gives_identical_values():
     right = compute_features(series_of(frames))
     left = compute_features(series_of([(mirror(px), vis) for px, vis in frames]))
     assert (right.facing == 1).all() and (left.facing == -1).all()
-    assert_same(right.values, left.values, atol=TOL)
+    head = "head_pitch"
+    assert_same(
+        {k: v for k, v in right.values.items() if k != head},
+        {k: v for k, v in left.values.items() if k != head},
+        atol=TOL,
+    )
+    np.testing.assert_allclose(right[head], left[head], atol=HEAD_TOL)
 
 
 def test_label_swap_does_not_change_values():
@@ -347,12 +415,14 @@ def test_weak_far_side_is_ignored():
 
 
 # ----------------------------------------------------------------------------- missing parts
-EAR_FEATURES = {"neck_flexion"}
+EAR_FEATURES = {"neck_flexion", "head_pitch"}
 FOOT_FEATURES = {
     "knee_flexion",
     "hip_line_offset",
     "body_line_angle",
     "heel_rise",
+    "ankle_above_toe",
+    "ankle_y_px",
     "body_length_px",
     "ankle_to_hip_dx",
     "knee_ahead_of_toe",

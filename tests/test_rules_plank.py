@@ -15,6 +15,7 @@ from formcheck.rules.config import preset, with_overrides
 from formcheck.rules.core import frames_from_series
 from formcheck.rules.plank import (
     FAULT_CODES,
+    NECK_SIGNAL_NAMES,
     PlankConfig,
     PlankRule,
     classify_plank_frames,
@@ -152,24 +153,117 @@ def test_near_straight_lines_are_not_flagged(bend):
 
 
 # ----------------------------------------------------------------------------- neck, arms
-@pytest.mark.parametrize(("neck", "drop"), [(35.0, ()), (-35.0, ()), (45.0, EARS), (-45.0, EARS)])
-def test_neck_not_neutral(neck, drop):
-    result = judge(plank_series(6, neck_deg=neck, drop=drop, noise_px=1.0))
+# "Nose not seen": the model still places a nose on every detected person (a missing nose
+# means nobody was detected), with a low visibility when it is hidden, e.g. by the arm.
+NOSE = (Landmark.NOSE,)
+
+
+def head_series(neck: float, drop: tuple = (), face: float = 0.0, **kwargs):
+    """``neck``: the whole neck and head bent (+ dropped, - craned); ``face``: a further nod
+    of the head alone at the top of the neck (+ toward the feet), the neck line unmoved."""
+    hidden = drop == NOSE
+    series = plank_series(
+        6,
+        neck_deg=neck,
+        drop=() if hidden else drop,
+        face_pitch_deg=fp.FACE_PITCH_DEG + face,
+        **kwargs,
+    )
+    if hidden:
+        series.visibility[:, Landmark.NOSE] = 0.3
+    return series
+
+
+def test_factory_head_reads_the_rule_neutral():
+    # The factory's face line sits where the pose model puts a head in line with the trunk.
+    assert PlankConfig().head_pitch_offset_deg == fp.FACE_PITCH_DEG
+
+
+@pytest.mark.parametrize(
+    ("neck", "face", "drop", "kwargs", "signal"),
+    [
+        (30.0, 0.0, (), {}, "head_pitch"),  # dropped by the cue's clear nod (and a margin)
+        (30.0, 0.0, (), {"facing": "left"}, "head_pitch"),
+        (0.0, 30.0, (), {"mirror": True}, "head_pitch"),  # the head alone: neck line straight
+        (0.0, -50.0, (), {}, "head_pitch"),  # tipped back well past a gaze ahead
+        (0.0, -50.0, (), {"facing": "left", "mirror": True}, "head_pitch"),
+        (-30.0, 0.0, (), {}, "ear"),  # the whole neck craned: the neck line catches it
+        (-30.0, 0.0, (), {"mirror": True}, "ear"),
+        (45.0, 0.0, EARS, {}, "nose"),  # nose only (17-landmark tables): wider margin
+        (-45.0, 0.0, EARS, {"facing": "left", "mirror": True}, "nose"),
+        (35.0, 0.0, NOSE, {}, "ear"),  # ears only: the neck line to the ear, as before
+        (-35.0, 0.0, NOSE, {"mirror": True}, "ear"),
+    ],
+)
+def test_neck_not_neutral(neck, face, drop, kwargs, signal):
+    result = judge(head_series(neck, drop, face, noise_px=1.0, **kwargs))
     assert codes(result) == {"neck_not_neutral"}
     fault = result.faults[0]
-    assert np.sign(fault.measured["neck_flexion_deg_median"]) == np.sign(neck)
-    if drop:
-        assert any("nose" in s for s in fault.signals)
+    expected = neck + face if signal == "head_pitch" else neck
+    assert fault.measured["neck_deg_median"] == pytest.approx(expected, abs=4.0)
+    assert fault.measured[f"neck_{signal}_share"] == pytest.approx(1.0)
+    assert fault.signals[1:] == (NECK_SIGNAL_NAMES[signal],)
+    if signal == "head_pitch":
+        side = "head_crane_max_deg" if expected < 0 else "head_hang_max_deg"
+        assert set(fault.thresholds) == {side, "head_pitch_offset_deg"}
+    else:
+        assert "neck_max_deg" in fault.thresholds
+        assert ("neck_nose_extra_deg" in fault.thresholds) == (signal == "nose")
     # The neck does not end the set; it costs good-form time.
     assert result.summary.form_broke_ms is None
     assert result.summary.good_form_s == pytest.approx(0.0, abs=0.1)
     message = next(e.message for e in result.events if e.kind == "fault")
-    assert ("crane" in message) == (neck < 0)
+    assert ("crane" in message) == (expected < 0)
 
 
-@pytest.mark.parametrize("drop", [(), EARS])
-def test_neutral_neck_with_and_without_ears(drop):
-    assert judge(plank_series(6, neck_deg=8.0, drop=drop, noise_px=1.0)).faults == []
+@pytest.mark.parametrize(("neck", "face"), [(10.0, 0.0), (-10.0, 0.0), (18.0, 0.0), (0.0, 15.0)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"facing": "left"}, {"mirror": True}, {"drop": EARS}, {"drop": NOSE, "mirror": True}],
+    ids=["right", "left", "mirrored", "no-ears", "no-nose"],
+)
+def test_neutral_and_mild_necks_are_fine(neck, face, kwargs):
+    assert judge(head_series(neck, face=face, noise_px=1.0, **kwargs)).faults == []
+
+
+@pytest.mark.parametrize(("neck", "face"), [(0.0, -35.0), (-10.0, -25.0)])
+@pytest.mark.parametrize("kwargs", [{}, {"facing": "left"}, {"mirror": True}])
+def test_gaze_ahead_of_the_hands_is_fine(neck, face, kwargs):
+    # The head tipped back 35 degrees on a neck in line is within the gaze ahead of the hands
+    # that correct real planks show (PlankConfig.head_crane_max_deg); strict flags it.
+    assert judge(head_series(neck, face=face, noise_px=1.0, **kwargs)).faults == []
+
+
+def test_head_pitch_moves_one_for_one_where_the_neck_line_does_not():
+    # A nod of the head alone by 30 reads 30 in head pitch and nothing in the neck line, the
+    # rule's only signal before (the mannequin's neck line turns half as much as its head).
+    series = ButterworthSmoother().smooth(head_series(0.0, face=30.0, noise_px=0.5))
+    verdicts = classify_series_frames(series)
+    assert (verdicts.neck_signal == "head_pitch").all()
+    assert np.median(verdicts.neck_deg) == pytest.approx(30.0, abs=1.0)
+    assert (verdicts.neck_limit_deg == PlankConfig().head_hang_max_deg).all()
+    assert verdicts.flags["neck_not_neutral"].mean() > 0.9
+
+
+def test_unseen_nose_falls_back_per_frame():
+    series = plank_series(2, neck_deg=30.0)
+    n = len(series)
+    series.visibility[: n // 2, Landmark.NOSE] = 0.3  # a guessed nose: not for head pitch
+    verdicts = classify_series_frames(series)
+    assert (verdicts.neck_signal[: n // 2] == "ear").all()
+    assert (verdicts.neck_signal[n // 2 :] == "head_pitch").all()
+    assert (verdicts.neck_limit_deg[: n // 2] == PlankConfig().neck_max_deg).all()
+    assert verdicts.flags["neck_not_neutral"].all()
+
+
+@pytest.mark.parametrize(("level", "face", "flagged"), [
+    ("strict", -35.0, True), ("strict", 20.0, True), ("standard", 20.0, False),
+    ("standard", -40.0, False), ("relaxed", 25.0, False), ("relaxed", -50.0, False),
+])  # fmt: skip
+def test_presets_move_the_head_pitch_thresholds(level, face, flagged):
+    series = head_series(0.0, face=face, noise_px=0.5)
+    result = judge(series, preset(PlankConfig, level))
+    assert (codes(result) == {"neck_not_neutral"}) == flagged
 
 
 def test_no_head_landmarks_means_neck_not_judged():

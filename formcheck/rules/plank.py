@@ -5,8 +5,10 @@ Coaching cues checked (shared/docs/coaching-cues.md):
 * one straight line from head to heels (knees in a knee plank): ``hips_sagging`` /
   ``hips_piked``, from the signed bend of the shoulder-hip-ankle line at the hip
   (shoulder-hip-knee for a knee plank, or when the ankles are not seen);
-* neck neutral, head in line with the spine: ``neck_not_neutral`` (``neck_flexion``: from the
-  ear, or from the nose when the ears are missing, with a wider margin);
+* neck neutral, head in line with the spine: ``neck_not_neutral`` (``head_pitch``, the face's
+  direction ear -> nose against the trunk, when the ear and the nose are both seen, with the
+  neck line ``neck_flexion`` to the ear as a second check; otherwise that neck line alone, or
+  the one to the nose with a wider margin);
 * elbows under the shoulders (forearm plank) or hands under the shoulders (high plank):
   ``elbows_not_under_shoulders`` (``upper_arm_from_vertical``).
 
@@ -62,6 +64,12 @@ VIEW_CONFIDENCE = {"side": 1.0, "oblique": 0.7, "unknown": 0.6, "front": 0.0}
 # Confidence factor for a neck measured from the nose (ears missing): the nose's offset from
 # the ear line varies between people and with the jaw and gaze.
 NOSE_NECK_CONFIDENCE = 0.6
+# How a fault's evidence names the neck signals (PlankFrameVerdicts.neck_signal).
+NECK_SIGNAL_NAMES = {
+    "head_pitch": "head pitch (ear->nose)",
+    "ear": "neck line (shoulder->ear)",
+    "nose": "nose (ears not visible)",
+}
 
 CUES = {
     "hips_sagging": "One straight line from head to {end}: squeeze your glutes and brace your "
@@ -130,8 +138,32 @@ class PlankConfig:
     # planks labelled correct read up to ~18 before the offset (13 after it); the labelled
     # piked ones start past 30.
     hip_pike_deg: float = 15.0
-    # Head flexed (hanging) or extended (craned) against the trunk: 20 degrees is a clear
-    # nod away from neutral; a neutral head wobbles by ~5-10 while breathing and looking.
+    # The neck is judged from the head's pitch (``head_pitch``: the face's direction, ear ->
+    # nose, against the trunk) when the ear and the nose are both seen: it turns one-for-one
+    # with a nod of the head. The neck line (shoulder -> ear, ``neck_flexion``) turns by only
+    # about half of it (the head pivots on the neck; measured on rendered planks: 0.45x
+    # through the model), so it is the fallback, with its own threshold below.
+    # What the pose model reads for a head in line with the spine: the nose tip sits below
+    # the ear's level, so the face line is not perpendicular to the trunk. Measured (full
+    # model, median over the hold): the rendered mannequin with its head exactly in line
+    # reads +6 (+16 on its true landmarks: the model puts the nose a little higher on the
+    # face). The head pitch is judged after subtracting this.
+    head_pitch_offset_deg: float = 6.0
+    # Head dropped toward the floor (+) beyond this: the cue's clear nod of 20 degrees plus
+    # ~2 for the model's wobble between frames. The mannequin reads +19.5 (after the offset)
+    # with its head dropped by 20, +25 by 30; the most dropped correct real plank +17.
+    head_hang_max_deg: float = 22.0
+    # Head craned up (-) beyond this. Wider, because people hold a plank with the gaze on the
+    # floor ahead of the hands, a few tens of degrees above the in-line head, and coaches
+    # accept it: three correctly held real planks, side-on, read -20, -39 and +17 after the
+    # offset (the mannequin reads -23 craned by 30). A narrower band would flag two of them;
+    # the strict preset does, for those who want the gaze straight down.
+    head_crane_max_deg: float = 45.0
+    # The neck line from the ear: the fallback when the head pitch cannot be measured (nose
+    # or ear not seen), and a second check beside it (a whole neck craned or dropped bends
+    # it). 20 degrees of it is ~40 of head nod (it turns half as much), so it only catches
+    # clear faults; kept as it was so that clips without a nose or ears are judged as before
+    # and nothing it flagged before goes unflagged.
     neck_max_deg: float = 20.0
     # With the ears missing the neck is read from the nose, whose position varies with the
     # face and the gaze by ~10 degrees more: widen the band so only clear faults are flagged.
@@ -175,6 +207,8 @@ class PlankConfig:
         "relaxed": {
             "hip_sag_deg": 14.0,
             "hip_pike_deg": 22.0,
+            "head_hang_max_deg": 28.0,
+            "head_crane_max_deg": 55.0,
             "neck_max_deg": 28.0,
             "elbow_max_deg": 25.0,
             "form_broke_s": 4.0,
@@ -182,6 +216,8 @@ class PlankConfig:
         "strict": {
             "hip_sag_deg": 7.0,
             "hip_pike_deg": 10.0,
+            "head_hang_max_deg": 17.0,
+            "head_crane_max_deg": 30.0,
             "neck_max_deg": 15.0,
             "elbow_max_deg": 15.0,
             "form_broke_s": 2.0,
@@ -199,7 +235,11 @@ class PlankFrameVerdicts:
     of the body line at the hip, + piked (hips above the line), - sagging, after subtracting
     the model's offset (``hip_bend_raw_deg``: as measured); ``hip_line_end`` is
     ``"ankle"`` or ``"knee"`` (the end of the line used) or ``""``. ``neck_deg``: + head
-    dropped toward the floor, - craned up; ``neck_from_nose`` where it was read from the nose.
+    dropped toward the floor, - craned up, from the signal ``neck_signal`` names:
+    ``"head_pitch"`` (ear -> nose against the trunk, after its neutral offset), ``"ear"`` or
+    ``"nose"`` (the neck line to it; ``neck_from_nose`` where the nose was used; ``"ear"``
+    also where the head pitch is within its band but the neck line is past its own), ``""``
+    none; ``neck_limit_deg`` is the threshold that applies to it.
     ``arm_deg``: upper arm from vertical, + elbow toward the head. ``flags[code]`` is True
     where the fault is seen, ``judged[code]`` where it could be measured (in position, part
     visible, side-ish view); ``confidence[code]`` is 0..1.
@@ -215,6 +255,8 @@ class PlankFrameVerdicts:
     hip_line_offset: np.ndarray
     neck_deg: np.ndarray
     neck_from_nose: np.ndarray
+    neck_signal: np.ndarray
+    neck_limit_deg: np.ndarray
     arm_deg: np.ndarray
     arm_allowance_deg: np.ndarray
     view: np.ndarray
@@ -328,18 +370,43 @@ def classify_plank_frames(
         & (bend_abs <= max_bend)
     )
 
-    # Neck: from the ear when seen, else from the nose (features subtract the nose's offset).
-    # A flip negates the ear reading; the nose reading (raw - offset) becomes -raw - offset.
+    # Neck: from the head's pitch (ear -> nose) when both are seen clearly; else from the
+    # neck line, to the ear when seen, else to the nose (features subtract the nose's offset).
+    # A flip negates the ear reading; the nose reading (raw - offset) becomes -raw - offset;
+    # the head pitch (angle from the trunk's up direction - 90) becomes -raw - 180.
     neck_raw = feat("neck_flexion")
     from_nose = ~(vis("ear") > 0) & (vis("nose") > 0)
-    neck = np.where(
+    neck_line = np.where(
         flip < 0,
         np.where(from_nose, -neck_raw - 2.0 * NOSE_NECK_OFFSET_DEG, -neck_raw),
         neck_raw,
     )
+    pitch_raw = feat("head_pitch")
+    pitch = np.where(flip < 0, -pitch_raw - 180.0, pitch_raw) - cfg.head_pitch_offset_deg
+    use_pitch = (
+        np.isfinite(pitch)
+        & (vis("ear") >= cfg.min_visibility)
+        & (vis("nose") >= cfg.min_visibility)
+    )
+    line_limit = cfg.neck_max_deg + np.where(from_nose, cfg.neck_nose_extra_deg, 0.0)
+    pitch_limit = np.where(pitch < 0, cfg.head_crane_max_deg, cfg.head_hang_max_deg)
+    # With the head pitch measured, the neck line to the ear still counts when it alone is
+    # past its own threshold: a neck craned as a whole bends the line (the rendered mannequin
+    # craned by 50 reads -21 there) while a gaze ahead of the hands turns only the face (the
+    # real correct plank looking furthest ahead reads -14 there but -40 in head pitch).
+    line_only = use_pitch & ~(np.abs(pitch) > pitch_limit) & (np.abs(neck_line) > line_limit)
+    by_pitch = use_pitch & ~line_only
+    neck = np.where(by_pitch, pitch, neck_line)
     neck = np.where(np.isfinite(flip), neck, np.nan)
-    neck_limit = cfg.neck_max_deg + np.where(from_nose, cfg.neck_nose_extra_deg, 0.0)
-    head_vis = np.where(from_nose, vis("nose") * NOSE_NECK_CONFIDENCE, vis("ear"))
+    neck_limit = np.where(by_pitch, pitch_limit, line_limit)
+    neck_signal = np.where(
+        by_pitch, "head_pitch", np.where(from_nose, "nose", np.where(vis("ear") > 0, "ear", ""))
+    ).astype(object)
+    head_vis = np.where(
+        use_pitch,
+        np.minimum(vis("ear"), vis("nose")),
+        np.where(from_nose, vis("nose") * NOSE_NECK_CONFIDENCE, vis("ear")),
+    )
 
     # Arm: upper arm from vertical; a high plank gets the wrist allowance (see the config).
     allowance = np.where(
@@ -382,6 +449,8 @@ def classify_plank_frames(
         hip_line_offset=offset,
         neck_deg=neck,
         neck_from_nose=from_nose,
+        neck_signal=neck_signal,
+        neck_limit_deg=neck_limit,
         arm_deg=arm,
         arm_allowance_deg=allowance,
         view=np.asarray(views, dtype=object),
@@ -416,6 +485,9 @@ class _Episode:
     last_on_ms: float
     values: list[float] = field(default_factory=list)
     confidences: list[float] = field(default_factory=list)
+    # The threshold each flagged frame was judged against, and the signal it came from.
+    limits: list[float] = field(default_factory=list)
+    signals: dict[str, int] = field(default_factory=dict)
     judged_frames: int = 0
     flagged_frames: int = 0
     end_ms: float | None = None
@@ -439,6 +511,8 @@ class _Tracker:
         conf: float,
         cfg: PlankConfig,
         hold_start: float | None,
+        limit: float = math.nan,
+        signal: str = "",
     ) -> _Episode | None:
         """Consume one in-position frame; return the episode if it just became a fault."""
         gap_ms, release_ms = cfg.flag_gap_s * 1000.0, cfg.fault_release_s * 1000.0
@@ -449,8 +523,7 @@ class _Tracker:
             if flagged:
                 ep.last_on_ms = t
                 ep.flagged_frames += 1
-                ep.values.append(value)
-                ep.confidences.append(conf)
+                _record(ep, value, conf, limit, signal)
             elif judged and t - ep.last_on_ms >= release_ms:
                 self.close(ep.last_on_ms)
             return None
@@ -461,8 +534,7 @@ class _Tracker:
             cand.last_on_ms = t
             cand.judged_frames += 1
             cand.flagged_frames += 1
-            cand.values.append(value)
-            cand.confidences.append(conf)
+            _record(cand, value, conf, limit, signal)
         elif cand is not None:
             if judged:
                 cand.judged_frames += 1
@@ -486,6 +558,14 @@ class _Tracker:
         self.candidate = None
 
 
+def _record(ep: _Episode, value: float, conf: float, limit: float, signal: str) -> None:
+    ep.values.append(value)
+    ep.confidences.append(conf)
+    ep.limits.append(limit)
+    if signal:
+        ep.signals[signal] = ep.signals.get(signal, 0) + 1
+
+
 class PlankSession(RuleSession):
     """Causal plank judge: feed frames in time order, read events, ``finish`` for the verdict."""
 
@@ -507,7 +587,6 @@ class PlankSession(RuleSession):
         self._hold_frames = 0
         self._judged_counts = dict.fromkeys(FAULT_CODES, 0)
         self._variant_votes = {"forearm": 0, "high": 0, "toes": 0, "knees": 0}
-        self._nose_neck_frames = 0
         self._knee_line_frames = 0
         self._oblique_frames = 0
         # faults
@@ -556,7 +635,6 @@ class PlankSession(RuleSession):
                     self._judged_counts[code] += int(v.judged[code][0])
                 self._variant_votes["forearm" if v.forearm[0] else "high"] += 1
                 self._variant_votes["knees" if v.knees[0] else "toes"] += 1
-                self._nose_neck_frames += int(v.neck_from_nose[0] and v.judged[FAULT_CODES[2]][0])
                 self._knee_line_frames += int(v.hip_line_end[0] == "knee" and not v.knees[0])
                 self._oblique_frames += int(frame.view == "oblique")
             values = {
@@ -565,6 +643,8 @@ class PlankSession(RuleSession):
                 "neck_not_neutral": float(v.neck_deg[0]),
                 "elbows_not_under_shoulders": float(v.arm_deg[0]),
             }
+            limits = {code: self._threshold(code) for code in FAULT_CODES}
+            limits["neck_not_neutral"] = float(v.neck_limit_deg[0])
             for code, tracker in self._trackers.items():
                 started = tracker.feed(
                     t,
@@ -574,6 +654,8 @@ class PlankSession(RuleSession):
                     float(v.confidence[code][0]) * in_frame_factor,
                     cfg,
                     self._hold_start,
+                    limits[code],
+                    str(v.neck_signal[0]) if code == "neck_not_neutral" else "",
                 )
                 if started is not None:
                     events += self._fault_started(
@@ -631,7 +713,7 @@ class PlankSession(RuleSession):
                 ep.start_ms,
                 _spoken(code, float(np.median(ep.values)), knees, forearm),
                 code,
-                self._severity(code, ep.values),
+                self._severity(code, ep),
             )
         ]
 
@@ -656,14 +738,21 @@ class PlankSession(RuleSession):
             "elbows_not_under_shoulders": cfg.elbow_max_deg,
         }[code]
 
-    def _severity(self, code: str, values: list[float]) -> float:
-        """0 at the threshold, 1 at twice the threshold (90th percentile of |value|)."""
-        finite = np.abs(np.asarray(values, dtype=np.float64))
-        finite = finite[np.isfinite(finite)]
-        if finite.size == 0:
+    def _severity(self, code: str, ep: _Episode) -> float:
+        """0 at the threshold, 1 at twice the threshold (90th percentile of |value| / limit).
+
+        Each frame counts against the threshold it was judged by (the neck's depends on the
+        signal and the side)."""
+        values = np.abs(np.asarray(ep.values, dtype=np.float64))
+        limits = np.asarray(ep.limits, dtype=np.float64)
+        if limits.shape != values.shape:
+            limits = np.full(values.shape, math.nan)
+        limits = np.where(np.isfinite(limits) & (limits > 0), limits, self._threshold(code))
+        ratio = values / limits
+        ratio = ratio[np.isfinite(ratio)]
+        if ratio.size == 0:
             return 0.0
-        thr = self._threshold(code)
-        return float(np.clip((np.percentile(finite, 90) - thr) / thr, 0.0, 1.0))
+        return float(np.clip(np.percentile(ratio, 90) - 1.0, 0.0, 1.0))
 
     def _fault_of(
         self, code: str, ep: _Episode, end_ms: float, knees: bool, forearm: bool
@@ -677,7 +766,7 @@ class PlankSession(RuleSession):
         name = {
             "hips_sagging": "hip_bend_deg",
             "hips_piked": "hip_bend_deg",
-            "neck_not_neutral": "neck_flexion_deg",
+            "neck_not_neutral": "neck_deg",
             "elbows_not_under_shoulders": "upper_arm_from_vertical_deg",
         }[code]
         threshold_name = {
@@ -690,21 +779,51 @@ class PlankSession(RuleSession):
         if code in HIP_FAULTS:
             # The bend is judged after the model's straight-body offset (see PlankConfig).
             thresholds["hip_bend_offset_deg"] = self.config.hip_bend_offset_deg
+        measured = {f"{name}_median": median, f"{name}_peak": peak}
         signals = ["landmarks"]
-        if code == "neck_not_neutral" and self._nose_neck_frames:
-            signals.append("nose (ears not visible)")
+        if code == "neck_not_neutral":
+            thresholds, neck_signals, shares = self._neck_evidence(ep, median)
+            signals += neck_signals
+            measured.update(shares)
         return Fault(
             code=code,
             cue=_cue(code, knees, forearm),
             start_ms=ep.start_ms,
             end_ms=end_ms,
             rep=None,
-            severity=self._severity(code, ep.values),
+            severity=self._severity(code, ep),
             confidence=float(np.clip(conf * (0.5 + 0.5 * steady), 0.0, 1.0)),
-            measured={f"{name}_median": median, f"{name}_peak": peak},
+            measured=measured,
             thresholds=thresholds,
             signals=tuple(signals),
         )
+
+    def _neck_evidence(
+        self, ep: _Episode, median: float
+    ) -> tuple[dict[str, float], list[str], dict[str, float]]:
+        """Thresholds, signal names and per-signal frame shares of a neck episode."""
+        cfg = self.config
+        total = max(sum(ep.signals.values()), 1)
+        thresholds: dict[str, float] = {}
+        signals: list[str] = []
+        shares: dict[str, float] = {}
+        for sig in ("head_pitch", "ear", "nose"):
+            count = ep.signals.get(sig, 0)
+            if not count:
+                continue
+            shares[f"neck_{sig}_share"] = count / total
+            signals.append(NECK_SIGNAL_NAMES[sig])
+            if sig == "head_pitch":
+                key = "head_crane_max_deg" if median < 0 else "head_hang_max_deg"
+                thresholds[key] = getattr(cfg, key)
+                thresholds["head_pitch_offset_deg"] = cfg.head_pitch_offset_deg
+            else:
+                thresholds["neck_max_deg"] = cfg.neck_max_deg
+                if sig == "nose":
+                    thresholds["neck_nose_extra_deg"] = cfg.neck_nose_extra_deg
+        if not thresholds:
+            thresholds["neck_max_deg"] = cfg.neck_max_deg
+        return thresholds, signals, shares
 
     # ------------------------------------------------------------------ finish
     def finish(self) -> ExerciseResult:
