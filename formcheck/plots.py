@@ -139,10 +139,30 @@ _PLANK = (
         ),
     ),
     PlotSpec(
-        "neck_flexion",
-        "Neck",
+        "head_pitch",
+        "Head (face against the trunk)",
         "deg",
-        "~0 neutral; + head hanging, - craned up",
+        "the main neck check; + head hanging, - craned up (the model reads a neutral head a "
+        "few degrees +)",
+        faults=("neck_not_neutral",),
+        bands=lambda c: (
+            _band(
+                _sum(_get(c, "head_pitch_offset_deg"), _get(c, "head_hang_max_deg")),
+                True,
+                "hanging",
+            )
+            + _band(
+                _sum(_get(c, "head_pitch_offset_deg"), _get(c, "head_crane_max_deg"), -1.0),
+                False,
+                "craned",
+            )
+        ),
+    ),
+    PlotSpec(
+        "neck_flexion",
+        "Neck line (shoulder to ear)",
+        "deg",
+        "~0 neutral; + head hanging, - craned up; flags a whole neck out of line",
         faults=("neck_not_neutral",),
         bands=lambda c: (
             _band(_get(c, "neck_max_deg"), True, "hanging")
@@ -218,7 +238,7 @@ WORST_MOMENT: dict[str, tuple[str, int]] = {
     "squatting": ("knee_flexion", 1),
     "hips_sagging": ("hip_bend", -1),
     "hips_piked": ("hip_bend", 1),
-    "neck_not_neutral": ("neck_flexion", 0),
+    "neck_not_neutral": ("head_pitch", 0),
     "elbows_not_under_shoulders": ("upper_arm_from_vertical", 0),
     "leaning_back": ("trunk_lean", -1),
     "on_toes": ("heel_rise", 1),
