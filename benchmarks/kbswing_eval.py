@@ -3,15 +3,23 @@
     python benchmarks/kbswing_eval.py                  # everything, full model, cached
     python benchmarks/kbswing_eval.py --model none     # real tracks + sweeps on true landmarks
     python benchmarks/kbswing_eval.py --model lite --cache /tmp/kbswing_eval
+    python benchmarks/kbswing_eval.py --sweeps on_toes     # one sweep only
 
 1. Real keypoint tracks (../shared/data/keypoints/kbswing_idvorkin_*.csv, smoothed as the
    pipeline does): reps against the hand-checked tops/bottoms of the 4-rep clip, per-rep
    measures next to their thresholds, faults (all three clips are labelled good).
-2. samples/kbswing_good.mp4 and samples/kbswing_leanback.mp4 through the pose model.
+2. samples/kbswing_good.mp4 and samples/kbswing_leanback.mp4 through the pose model, and the
+   real kbswing clips of ../shared/data/MANIFEST.csv labelled good (videos and GIFs; the
+   stills hold no swing): none may show a fault it was not made or labelled with.
 3. Severity sweeps rendered with ``formcheck.synth`` (lean back, heel lift, arm lift, squat
    factor): the synthetic truth's fault flag (its coaching thresholds), the rule's measure and
    verdict on the TRUE landmarks (no model: where the rule's thresholds sit), and on the pose
-   model's landmarks of the rendered clip (what a camera user gets).
+   model's landmarks of the rendered clip (what a camera user gets). on_toes shows its four
+   readings (ankle rise / ankle over toe / heel rise / hips over ankles), each a median over
+   the judged reps, to set beside the thresholds printed on the first line. The sweep's
+   clips are cached under a fingerprint of the rendered motion, so a renderer change is
+   never scored from a stale clip. SwingConfig's on_toes thresholds are set for the default
+   (full) model; BlazePose lite reads phantom heel lifts into flat-footed hinges.
 
 Pose-model runs are cached as .npz in --cache, so a second run only re-scores.
 """
@@ -19,6 +27,7 @@ Pose-model runs are cached as .npz in --cache, so a second run only re-scores.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 import time
@@ -37,7 +46,9 @@ from formcheck.rules.kbswing import KettlebellSwingRule, SwingConfig  # noqa: E4
 from formcheck.series import PoseSeries  # noqa: E402
 from formcheck.smoothing import ButterworthSmoother  # noqa: E402
 
-KEYPOINTS = ROOT.parent / "shared" / "data" / "keypoints"
+DATA = ROOT.parent / "shared" / "data"
+KEYPOINTS = DATA / "keypoints"
+MANIFEST = DATA / "MANIFEST.csv"
 SAMPLES = ROOT / "samples"
 TRACKS = (
     "kbswing_idvorkin_swing-sample-4reps_good.csv",
@@ -47,13 +58,17 @@ TRACKS = (
 # The per-rep measure behind each fault, as the rule stores it in Rep.metrics.
 MEASURES = {
     "leaning_back": "top_lean_back_deg",
-    "on_toes": "bottom_heel_rise",
+    "on_toes": "bottom_ankle_rise",
     "arms_lifting": "top_wrist_height",
     "squatting": "bottom_knee_hip_ratio",
 }
+# Further per-rep readings printed next to the main one.
+EXTRA_MEASURES = {
+    "on_toes": ("bottom_ankle_toe_rise", "bottom_heel_rise", "bottom_hip_ahead_of_ankle"),
+}
 SWEEPS = {
     "leaning_back": ("lean_back_deg", [0, 5, 10, 12, 15, 20, 25]),
-    "on_toes": ("heel_lift", [0.0, 0.02, 0.04, 0.06, 0.09, 0.12]),
+    "on_toes": ("heel_lift", [0.0, 0.02, 0.03, 0.04, 0.05, 0.06, 0.09, 0.12]),
     "arms_lifting": ("arm_lift_deg", [0, 10, 20, 30, 45, 70]),
     "squatting": ("squat_factor", [0.0, 0.25, 0.5, 0.75, 1.0]),
 }
@@ -72,8 +87,10 @@ def _fmt(v: float, digits: int = 2) -> str:
 def _thresholds(cfg: SwingConfig) -> str:
     return (
         f"lean_back >= {cfg.lean_back_deg:g} deg with hips_through >= {cfg.hips_through:g} "
-        f"(or >= {cfg.lean_back_alone_deg:g} alone); heel_rise >= {cfg.heel_rise_delta:g} with "
-        f"hips over ankles >= {cfg.hips_forward_dx:g} (or >= {cfg.heel_rise_alone:g} alone); "
+        f"(or >= {cfg.lean_back_alone_deg:g} alone); on_toes: ankle_rise >= {cfg.ankle_rise:g} "
+        f"with hips over ankles >= {cfg.hips_forward_dx:g} (or ankle_rise >= "
+        f"{cfg.ankle_rise_alone:g} alone), both with ankle_toe_rise >= {cfg.ankle_toe_rise:g} "
+        f"and heel_rise >= {cfg.heel_rise_delta:g}; "
         f"wrist_height >= {cfg.wrist_above_shoulder:g}; upswing shoulder flexion >= "
         f"{cfg.arm_lead_shoulder_deg:g} deg; knee/hip >= {cfg.squat_ratio:g} with knee >= "
         f"{cfg.squat_min_knee_deg:g} deg"
@@ -110,14 +127,20 @@ def real_tracks(rule: KettlebellSwingRule) -> None:
             print(f"    ground truth tops {gt_tops}, bottoms {gt_bottoms}; rule bottoms {bottoms}")
             err = [abs(a - b) for a, b in zip(tops, gt_tops, strict=False)]
             print(f"    top frame error vs ground truth: {err} (frames at 30 fps)")
-        for code, key in MEASURES.items():
-            vals = [r.metrics.get(key, np.nan) for r in result.reps]
-            worst = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
-            print(
-                f"    {code:13s} {key:26s} worst {_fmt(worst)}  per rep {[_fmt(v) for v in vals]}"
-            )
+        _per_rep_measures(result)
         through = [r.metrics.get("top_hips_through", np.nan) for r in result.reps]
         print(f"    {'':13s} {'top_hips_through':26s} worst {_fmt(np.nanmax(through), 3)}")
+
+
+def _per_rep_measures(result) -> None:
+    for code, key in MEASURES.items():
+        for k, name in enumerate((key, *EXTRA_MEASURES.get(code, ()))):
+            vals = [r.metrics.get(name, np.nan) for r in result.reps]
+            worst = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
+            label = code if k == 0 else ""
+            print(
+                f"    {label:13s} {name:26s} worst {_fmt(worst)}  per rep {[_fmt(v) for v in vals]}"
+            )
 
 
 # ----------------------------------------------------------------------------- pose model
@@ -151,6 +174,36 @@ def samples(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
         )
 
 
+def manifest_clips(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
+    import csv
+
+    print(f"\n== Real kbswing clips labelled good in MANIFEST.csv ({model} model) ==")
+    if not MANIFEST.is_file():
+        print(f"  skipped: {MANIFEST} is absent")
+        return
+    with MANIFEST.open(newline="") as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["exercise"] == "kbswing"
+            and r["label"] == "good"
+            and Path(r["file"]).suffix.lower() in (".mp4", ".gif", ".mov", ".avi", ".webm")
+        ]
+    for row in rows:
+        video = DATA / "clips" / row["file"]
+        if not video.is_file():
+            print(f"  {row['file']}: absent")
+            continue
+        result = rule.evaluate(SMOOTH.smooth(model_series(video, model, cache)))
+        bad = sorted(result.fault_codes)
+        print(
+            f"  {row['file']} ({row['view']}): view={result.view.view}, "
+            f"assessable={result.assessable}, reps={result.summary.rep_count}, "
+            f"faults={bad or 'none'} ({'OK' if not bad else 'MISMATCH'})"
+        )
+        _per_rep_measures(result)
+
+
 # ----------------------------------------------------------------------------- sweeps
 def _truth_per_rep(motion, code: str) -> float:
     flags = motion.faults.get(code)
@@ -159,15 +212,18 @@ def _truth_per_rep(motion, code: str) -> float:
     return float(np.mean([flags[r.start : r.end + 1].any() for r in motion.reps]))
 
 
-def _score(rule: KettlebellSwingRule, series: PoseSeries, code: str) -> tuple[float, float, int]:
+def _score(rule: KettlebellSwingRule, series: PoseSeries, code: str) -> tuple[float, str, int]:
     result = rule.evaluate(SMOOTH.smooth(series))
     # Share of the reps where the fault was judged (the set-up backswing is not, see the rule).
     flagged = [code in r.fault_codes for r in result.reps if MEASURES[code] in r.metrics]
-    measure = _median([r.metrics.get(MEASURES[code], np.nan) for r in result.reps])
+    keys = (MEASURES[code], *EXTRA_MEASURES.get(code, ()))
+    measure = "/".join(_fmt(_median([r.metrics.get(k, np.nan) for r in result.reps])) for k in keys)
     return (float(np.mean(flagged)) if flagged else float("nan")), measure, len(result.reps)
 
 
-def sweeps(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
+def sweeps(
+    rule: KettlebellSwingRule, model: str, cache: Path, codes: tuple[str, ...] = tuple(SWEEPS)
+) -> None:
     from formcheck.synth import LOOKS, ground_truth, kettlebell_swing, render_clip, side_camera
 
     size = (640, 480)
@@ -175,11 +231,14 @@ def sweeps(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
     print("  truth = share of reps the synthetic ground truth flags (its coaching thresholds);")
     print("  rule/true lm = share of judged reps the rule flags on the exact landmarks;")
     print("  rule/model = the same on the pose model's landmarks of the rendered clip.")
-    for code, (param, levels) in SWEEPS.items():
-        print(f"\n  {code} vs {param}  (measure: {MEASURES[code]})")
+    for code in codes:
+        param, levels = SWEEPS[code]
+        keys = (MEASURES[code], *EXTRA_MEASURES.get(code, ()))
+        width = max(15, 6 * len(keys))
+        print(f"\n  {code} vs {param}  (measure: {' / '.join(keys)})")
         print(
-            f"  {param:>14s} | truth | measure(true lm) rule(true lm) reps | "
-            f"measure(model) rule(model) reps"
+            f"  {param:>14s} | truth | {'measure(true lm)':>{width}s} rule(true lm) reps | "
+            f"{'measure(model)':>{width}s} rule(model) reps"
         )
         for level in levels:
             motion = kettlebell_swing(reps=5, **{param: level})
@@ -188,10 +247,13 @@ def sweeps(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
             flag_t, meas_t, reps_t = _score(rule, truth.to_pose_series(), code)
             line = (
                 f"  {level:14g} | {_fmt(_truth_per_rep(motion, code), 1):>5s} | "
-                f"{_fmt(meas_t):>15s} {_fmt(flag_t, 1):>13s} {reps_t:4d} |"
+                f"{meas_t:>{width}s} {_fmt(flag_t, 1):>13s} {reps_t:4d} |"
             )
             if model != "none":
-                key = f"kbswing_{param}_{level:g}"
+                # The key holds a fingerprint of the rendered motion, so a renderer change
+                # never re-scores a stale cached clip.
+                digest = hashlib.sha1(motion.skeleton.pos.tobytes()).hexdigest()[:10]
+                key = f"kbswing_{param}_{level:g}_{digest}"
                 cached = cache / f"{key}.{model}.npz"
                 if not cached.is_file():
                     with tempfile.TemporaryDirectory() as tmp:
@@ -199,7 +261,7 @@ def sweeps(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
                         render_clip(motion, camera, video, size=size, look=LOOKS["red"])
                         model_series(video, model, cache)
                 flag_m, meas_m, reps_m = _score(rule, PoseSeries.load(cached), code)
-                line += f" {_fmt(meas_m):>14s} {_fmt(flag_m, 1):>11s} {reps_m:4d}"
+                line += f" {meas_m:>{width}s} {_fmt(flag_m, 1):>11s} {reps_m:4d}"
             print(line, flush=True)
 
 
@@ -209,6 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "kbswing_eval")
     parser.add_argument("--strictness", default="standard")
     parser.add_argument("--skip-sweeps", action="store_true")
+    parser.add_argument(
+        "--sweeps",
+        default=",".join(SWEEPS),
+        help=f"comma-separated faults to sweep (default: all of {', '.join(SWEEPS)})",
+    )
     args = parser.parse_args(argv)
 
     from formcheck.rules.config import preset
@@ -220,8 +287,13 @@ def main(argv: list[str] | None = None) -> None:
     real_tracks(rule)
     if args.model != "none":
         samples(rule, args.model, args.cache)
+        manifest_clips(rule, args.model, args.cache)
     if not args.skip_sweeps:
-        sweeps(rule, args.model, args.cache)
+        codes = tuple(c for c in args.sweeps.split(",") if c)
+        unknown = sorted(set(codes) - set(SWEEPS))
+        if unknown:
+            parser.error(f"unknown sweep(s) {unknown}; known: {', '.join(SWEEPS)}")
+        sweeps(rule, args.model, args.cache, codes)
     print(f"\n({time.time() - start:.0f} s)")
 
 

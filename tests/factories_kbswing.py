@@ -9,6 +9,9 @@ Fault parameters change the keyframes the way the fault looks:
   vertical by 0.4x the lean), so the shoulder-hip-knee line bends backwards.
 * ``heel_lift``: the heels leave the floor at the bottom (foot pitched about the ball, metres),
   with ``hips_forward`` moving the hips over the ankles there (the bell pulling forward).
+* ``toe_sink``: pose-model artefacts of a flat-footed hinge, at the bottom (metres): the toe
+  point sinking below the floor (a phantom heel rise). ``ankle_jump``: the ankle landmark alone
+  drawn that much higher (a landmark glitch, the foot itself stays flat).
 * ``arm_lift_deg``: arms raised that much beyond the passive float (85 deg from hanging).
 * ``arm_lead_deg``: arms raised early, while the hips are still bent on the way up.
 * ``squat``: 0..1, knees bent a lot and torso upright at the bottom instead of a hinge.
@@ -76,6 +79,8 @@ def swing_angles(
     lean_back_deg: float = 0.0,
     heel_lift: float = 0.0,
     hips_forward: float = 0.0,
+    toe_sink: float = 0.0,
+    ankle_jump: float = 0.0,
     arm_lift_deg: float = 0.0,
     arm_lead_deg: float = 0.0,
     squat: float = 0.0,
@@ -96,6 +101,8 @@ def swing_angles(
         arm=-28.0 + 10.0 * sq,
         heel=heel_lift,
         shift=hips_forward,
+        sink=toe_sink,
+        jump=ankle_jump,
     )
     snap = dict(
         trunk=22.0,
@@ -104,6 +111,8 @@ def swing_angles(
         arm=30.0 + arm_lead_deg,
         heel=0.3 * heel_lift,
         shift=0.3 * hips_forward,
+        sink=0.3 * toe_sink,
+        jump=0.3 * ankle_jump,
     )
     top = dict(
         trunk=-lean_back_deg,
@@ -113,12 +122,15 @@ def swing_angles(
         heel=0.0,
         shift=0.0,
     )
-    drop = dict(trunk=0.0, thigh=0.0, shin=0.0, arm=55.0 + 0.5 * arm_lift_deg, heel=0.0, shift=0.0)
+    flat = dict(heel=0.0, shift=0.0, sink=0.0, jump=0.0)
+    top.update(sink=0.0, jump=0.0)
+    drop = dict(trunk=0.0, thigh=0.0, shin=0.0, arm=55.0 + 0.5 * arm_lift_deg) | flat
     hinge = dict(
         trunk=30.0, thigh=10.0, shin=3.0, arm=5.0, heel=0.3 * heel_lift, shift=0.3 * hips_forward
     )
-    stand = dict(trunk=0.0, thigh=0.0, shin=0.0, arm=0.0, heel=0.0, shift=0.0)
-    setup = dict(trunk=58.0, thigh=50.0, shin=25.0, arm=70.0, heel=0.0, shift=0.0)
+    hinge.update(sink=0.3 * toe_sink, jump=0.3 * ankle_jump)
+    stand = dict(trunk=0.0, thigh=0.0, shin=0.0, arm=0.0) | flat
+    setup = dict(trunk=58.0, thigh=50.0, shin=25.0, arm=70.0) | flat
     phases = [(0.0, bottom), (0.2, snap), (0.42, top), (0.58, drop), (0.8, hinge)]
 
     times: list[float] = []
@@ -175,6 +187,7 @@ def _pose_points(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     ankle = foot((0.0, ANKLE_H))
     heel = foot((-HEEL_BACK, 0.02))
     toe = np.tile([TOE_FWD, 0.01], (n, 1))
+    toe[:, 1] -= a["sink"]
     knee = ankle + SHIN * np.stack([np.sin(r(a["shin"])), np.cos(r(a["shin"]))], axis=-1)
     hip = knee + THIGH * np.stack([-np.sin(r(a["thigh"])), np.cos(r(a["thigh"]))], axis=-1)
     # The bell pulling the lifter forward moves the hips (and all above) toward the toes.
@@ -192,6 +205,7 @@ def _pose_points(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     nose = ear + 0.10 * face + 0.02 * trunk
     eye = ear + 0.08 * face + 0.04 * trunk
     mouth = ear + 0.08 * face - 0.03 * trunk
+    ankle = ankle + np.stack([np.zeros(n), a["jump"]], axis=-1)  # the landmark only
     return dict(ankle=ankle, heel=heel, toe=toe, knee=knee, hip=hip, shoulder=shoulder,
                 elbow=elbow, wrist=wrist, hand=hand, ear=ear, nose=nose, eye=eye,
                 mouth=mouth)  # fmt: skip
@@ -203,6 +217,7 @@ def swing_series(
     view: str = "side",
     facing: int = 1,
     noise_px: float = 0.0,
+    foot_noise_px: float = 0.0,
     drop_frames: float = 0.0,
     swap_labels: float = 0.0,
     far_visibility: float = 0.6,
@@ -213,7 +228,8 @@ def swing_series(
     """A PoseSeries of synthetic swings (see :func:`swing_angles` for ``motion`` keywords).
 
     ``view`` "side" or "front"; ``facing`` +1 faces image right, -1 left (side view);
-    ``noise_px`` Gaussian pixel noise; ``drop_frames`` the share of frames with nobody found
+    ``noise_px`` Gaussian pixel noise (``foot_noise_px`` more on the ankles, heels and toes
+    only); ``drop_frames`` the share of frames with nobody found
     (NaN rows); ``swap_labels`` the share of frames whose left/right labels are swapped.
     """
     fps = float(motion.pop("fps", 30.0))
@@ -264,6 +280,10 @@ def swing_series(
     if noise_px > 0:
         image[:, :, 0] += rng.normal(0, noise_px / w, (n, NUM_LANDMARKS))
         image[:, :, 1] += rng.normal(0, noise_px / h, (n, NUM_LANDMARKS))
+    if foot_noise_px > 0:
+        feet = [idx for part in ("ankle", "heel", "toe") for pair in PAIRS[part] for idx in pair]
+        image[:, feet, 0] += rng.normal(0, foot_noise_px / w, (n, len(feet)))
+        image[:, feet, 1] += rng.normal(0, foot_noise_px / h, (n, len(feet)))
     if swap_labels > 0:
         swap = rng.random(n) < swap_labels
         lefts = [p[0] for pairs in PAIRS.values() for p in pairs]

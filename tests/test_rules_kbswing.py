@@ -44,8 +44,17 @@ def comparable(result) -> dict:
 def test_presets_are_valid_and_ordered():
     relaxed, standard, strict = (preset(SwingConfig, s) for s in ("relaxed", "standard", "strict"))
     assert standard == SwingConfig()
-    for name in ("lean_back_deg", "heel_rise_delta", "wrist_above_shoulder", "squat_ratio"):
+    for name in (
+        "lean_back_deg",
+        "heel_rise_delta",
+        "ankle_rise",
+        "ankle_rise_alone",
+        "wrist_above_shoulder",
+        "squat_ratio",
+    ):
         assert getattr(relaxed, name) > getattr(standard, name) > getattr(strict, name)
+    for name in ("ankle_toe_rise", "hips_forward_dx"):
+        assert getattr(relaxed, name) > getattr(standard, name) >= getattr(strict, name)
 
 
 def test_config_overrides_and_bad_values():
@@ -130,7 +139,8 @@ FAULT_CASES = [
     ("squatting", dict(squat=0.8), 1),
     ("squatting", dict(squat=0.8), -1),
     ("on_toes", dict(heel_lift=0.1, hips_forward=0.12), -1),
-    ("on_toes", dict(heel_lift=0.16), 1),
+    ("on_toes", dict(heel_lift=0.06, hips_forward=0.08), 1),
+    ("on_toes", dict(heel_lift=0.16), 1),  # up on the balls of the feet, knees forward
 ]
 
 
@@ -161,6 +171,7 @@ def test_each_fault_is_flagged_on_every_judged_rep(code, motion, facing):
         dict(squat=0.4),  # soft knees, still a hinge
         dict(heel_lift=0.03),
         dict(heel_lift=0.06),  # heels a little up, hips still back: not enough alone
+        dict(heel_lift=0.03, hips_forward=0.1),  # hips forward, heels barely up
     ],
 )
 def test_small_deviations_are_not_faults(motion):
@@ -192,6 +203,97 @@ def test_strictness_moves_the_threshold():
     series = swing_series(3, lean_back_deg=14)
     assert evaluate(series, preset(SwingConfig, "relaxed")).faults == []
     assert evaluate(series, preset(SwingConfig, "strict")).fault_codes == {"leaning_back"}
+    # A ~4 cm heel lift with the hips drifting forward: strict only; ~5 cm: standard too.
+    small = swing_series(3, heel_lift=0.04, hips_forward=0.05)
+    assert evaluate(small).faults == []
+    assert evaluate(small, preset(SwingConfig, "strict")).fault_codes == {"on_toes"}
+    clear = swing_series(3, heel_lift=0.05, hips_forward=0.06)
+    assert evaluate(clear, preset(SwingConfig, "relaxed")).faults == []
+    assert evaluate(clear).fault_codes == {"on_toes"}
+
+
+# ----------------------------------------------------------------------------- on_toes
+def test_on_toes_reports_its_four_readings():
+    result = evaluate(swing_series(4, heel_lift=0.1, hips_forward=0.12))
+    cfg = SwingConfig()
+    for fault in result.faults:
+        m = fault.measured
+        assert m["ankle_rise"] >= cfg.ankle_rise and m["ankle_toe_rise"] >= cfg.ankle_toe_rise
+        assert m["heel_rise"] >= cfg.heel_rise_delta
+        assert m["hips_ahead_of_ankles"] >= cfg.hips_forward_dx
+        assert set(fault.thresholds) == {
+            "ankle_rise",
+            "ankle_toe_rise",
+            "heel_rise",
+            "hips_ahead_of_ankles",
+        }
+        assert "ankle_y_px" in fault.signals and "ankle_to_hip_dx" in fault.signals
+    # A 10 cm heel lift on exact landmarks: the ankle rises ~0.7x that, ~0.11 torso lengths.
+    rises = [
+        r.metrics["bottom_ankle_rise"] for r in result.reps if "bottom_ankle_rise" in r.metrics
+    ]
+    assert rises and all(0.08 <= v <= 0.14 for v in rises)
+    # Severity grows with the lift.
+    more = evaluate(swing_series(4, heel_lift=0.16, hips_forward=0.16)).faults
+    assert np.mean([f.severity for f in more]) > np.mean([f.severity for f in result.faults])
+
+
+@pytest.mark.parametrize(
+    ("motion", "facing"),
+    [
+        # A deep flat-footed hinge with the hips well forward, where the model's toe point sinks
+        # below the floor (phantom heel rise and ankle-over-toe) and the foot points jitter.
+        (dict(toe_sink=0.04, hips_forward=0.1, foot_noise_px=2.0), 1),
+        (dict(toe_sink=0.04, hips_forward=0.1, foot_noise_px=2.0), -1),
+        # The ankle landmark alone jumps up 6 cm (a glitch); heels and toes stay put.
+        (dict(ankle_jump=0.06, hips_forward=0.1), 1),
+        (dict(squat=0.4, toe_sink=0.03, foot_noise_px=1.5), -1),
+    ],
+)
+def test_on_toes_ignores_one_noisy_foot_landmark(motion, facing):
+    series = ButterworthSmoother().smooth(swing_series(5, facing=facing, seed=7, **motion))
+    result = evaluate(series)
+    assert result.assessable and result.summary.rep_count == 5
+    assert "on_toes" not in result.not_judged
+    assert result.faults == []
+
+
+def test_on_toes_mirrored_clip_gives_the_same_readings():
+    series = swing_series(4, heel_lift=0.06, hips_forward=0.08)
+    mirrored = replace(series, image=series.image.copy())
+    mirrored.image[:, :, 0] = 1.0 - mirrored.image[:, :, 0]
+    a, b = evaluate(series), evaluate(mirrored)
+    assert a.fault_codes == b.fault_codes == {"on_toes"}
+    for ra, rb in zip(a.reps, b.reps, strict=True):
+        for key in ("bottom_ankle_rise", "bottom_ankle_toe_rise", "bottom_hip_ahead_of_ankle"):
+            if key in ra.metrics:
+                assert ra.metrics[key] == pytest.approx(rb.metrics[key], abs=1e-6)
+
+
+def test_on_toes_baseline_follows_a_drifting_camera():
+    """The ankle's height is read against the top just before each backswing, so a camera
+    tilting slowly (the whole picture drifting up the frame) raises no fault."""
+
+    def drift(series: PoseSeries) -> PoseSeries:
+        moved = replace(series, image=series.image.copy())
+        t = series.time_ms / series.time_ms[-1]
+        moved.image[:, :, 1] -= 0.12 * t[:, None]  # ~60 px up over the clip
+        return moved
+
+    assert evaluate(drift(swing_series(5, hips_forward=0.1))).faults == []
+    assert evaluate(drift(swing_series(5, heel_lift=0.06, hips_forward=0.08))).fault_codes == {
+        "on_toes"
+    }
+
+
+def test_on_toes_not_judged_without_the_feet():
+    series = swing_series(4, heel_lift=0.1, hips_forward=0.12, lean_back_deg=22)
+    vis = series.visibility.copy()
+    vis[:, 29:] = 0.0  # heels and toes never seen (ankles still are)
+    result = evaluate(replace(series, visibility=vis))
+    assert result.assessable and result.fault_codes == {"leaning_back"}
+    assert "not visible" in result.not_judged["on_toes"]
+    assert all("bottom_ankle_rise" not in r.metrics for r in result.reps)
 
 
 def test_cues_are_sparse():
@@ -292,6 +394,7 @@ def test_missing_legs_leave_faults_not_judged():
     result = evaluate(replace(series, visibility=vis))
     assert result.fault_codes == {"leaning_back"}
     assert {"on_toes", "squatting"} <= set(result.not_judged)
+    assert "ankles, heels and toes not visible" in result.not_judged["on_toes"]
     vis[:, legs] = 0.0  # no hips/knees: no hinge signal at all
     result = evaluate(replace(series, visibility=vis))
     assert not result.assessable and result.faults == []

@@ -195,6 +195,7 @@ def test_plank_faults_set_their_flag_only(kwargs, code):
     [
         ({"lean_back_deg": 20}, "leaning_back"),
         ({"heel_lift": 0.05}, "on_toes"),
+        ({"heel_lift": 0.12}, "on_toes"),  # rocked forward, still a hinge (no squat flag)
         ({"arm_lift_deg": 45}, "arms_lifting"),
         ({"squat_factor": 1.0}, "squatting"),
         ({"lumbar_flexion_deg": 30}, "rounded_back"),
@@ -221,6 +222,56 @@ def test_swing_reps_and_bell_height():
         assert grip[r.peak, 1] == pytest.approx(shoulders[r.peak, 1] - 0.05, abs=0.12)
         assert grip[r.start, 1] < sk.point("hip_l")[r.start, 1] - 0.15
     assert m.metrics["heel_height_m"].max() < 0.005  # feet flat
+
+
+def _mid(m, name: str) -> np.ndarray:
+    return 0.5 * (m.skeleton.point(f"{name}_l") + m.skeleton.point(f"{name}_r"))
+
+
+@pytest.mark.parametrize("lift", [0.04, 0.1])
+def test_swing_heel_lift_rocks_the_whole_body_forward(lift):
+    """Heels up at the bottom of the backswing means the weight is over the balls of the feet:
+    the ankles rise ~0.7x the heels and the hips and knees travel forward over the feet."""
+    flat, lifted = kettlebell_swing(reps=3), kettlebell_swing(reps=3, heel_lift=lift)
+    for r in lifted.reps:
+        b = r.start  # the bottom of the backswing
+        heel = lifted.metrics["heel_height_m"][b]
+        assert heel == pytest.approx(lift, abs=0.01)
+        rise = _mid(lifted, "ankle")[b, 1] - _mid(flat, "ankle")[b, 1]
+        assert 0.55 * heel < rise < 0.85 * heel
+        # x is anterior (toes ahead of heels): hips and knees move forward with the lift.
+        for part in ("hip", "knee"):
+            assert _mid(lifted, part)[b, 0] - _mid(flat, part)[b, 0] > 0.8 * lift
+        # The hips get nearer the ankles (they sit ~12 cm behind them with flat feet) ...
+        behind = _mid(flat, "ankle")[b, 0] - _mid(flat, "hip")[b, 0]
+        behind_lifted = _mid(lifted, "ankle")[b, 0] - _mid(lifted, "hip")[b, 0]
+        assert behind > 0.1 and behind_lifted < behind - 0.5 * lift
+        # ... and it is still a hinge, not a squat.
+        assert lifted.metrics["knee_flex_deg"][b] < 40
+        # The top of the swing is untouched: feet flat, same pose.
+        np.testing.assert_allclose(lifted.skeleton.pos[r.peak], flat.skeleton.pos[r.peak])
+    # Heel up exactly where the truth says so; the body is back in place with the feet flat.
+    assert not lifted.faults["on_toes"][[r.peak for r in lifted.reps]].any()
+
+
+def test_default_swings_match_the_bundled_sample_truth():
+    """The motions behind samples/kbswing_*.mp4 have not changed (their .truth.npz stay valid)."""
+    size = (640, 480)
+    for name, motion in (
+        ("kbswing_good", kettlebell_swing(reps=5)),
+        ("kbswing_leanback", kettlebell_swing(reps=5, lean_back_deg=20)),
+    ):
+        video = SAMPLES / f"{name}.mp4"
+        if not truth_path(video).is_file():
+            pytest.skip("samples not generated: run python samples/make_samples.py")
+        stored = GroundTruth.load(video)
+        fresh = ground_truth(motion, side_camera(motion, size, yaw_deg=90), size)
+        # Stored as float32: the same motion rounds to the very same values.
+        np.testing.assert_array_equal(
+            fresh.landmarks_px.astype(np.float32), stored.landmarks_px.astype(np.float32)
+        )
+        for code, flags in stored.faults.items():
+            np.testing.assert_array_equal(fresh.faults[code], flags)
 
 
 # ----------------------------------------------------------------------------- rendering

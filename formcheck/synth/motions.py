@@ -64,7 +64,11 @@ class Rep:
 
 @dataclass(frozen=True)
 class Prop:
-    """Equipment held by the figure; the renderer builds it on the hands' grip points."""
+    """Equipment held by the figure; the renderer builds it on the hands' grip points.
+
+    A barbell with ``params["release_frame"]`` (a frame index) is let go of in that frame: from
+    then on the renderer leaves it where it was (set down on the floor) instead of at the hands.
+    """
 
     kind: str  # "barbell" | "kettlebell"
     params: dict = field(default_factory=dict)
@@ -333,6 +337,7 @@ def deadlift(
     plate_diameter_m: float = PLATE_DIAMETER_M,
     fps: float = 30.0,
     height_m: float = 1.75,
+    stand_up_pause_s: float | None = None,
 ) -> Motion:
     """Barbell deadlift reps, side-on friendly.
 
@@ -342,6 +347,11 @@ def deadlift(
     pull, the bottom of an RDL), gone by lockout. squat_factor 0..1: knees forward and bent a lot,
     hips low, torso upright. progression 0..1: the faults grow over the set (first rep has
     1 - progression of the amount, last rep all of it), as fatigue does.
+    stand_up_pause_s: after the set the bar stays on the floor: the lifter lets go, rests the
+    hands on the knees for this many seconds and stands up without the bar (not a rep; only
+    for the conventional variant). None (default): the clip ends with the bar on the floor.
+    The bar's prop records the frame the hands leave it (``release_frame``): the renderer
+    leaves it on the floor from then on; the landmarks are those of the stand-up.
     """
     if variant not in ("conventional", "romanian"):
         raise ConfigError(
@@ -353,6 +363,12 @@ def deadlift(
     _check_range("squat_factor", squat_factor, 0, 1)
     _check_range("progression", progression, 0, 1)
     _check_range("plate_diameter_m", plate_diameter_m, 0.1, 0.5)
+    if stand_up_pause_s is not None:
+        _check_range("stand_up_pause_s", stand_up_pause_s, 0.0, 30.0)
+        if variant != "conventional":
+            raise ConfigError(
+                "stand_up_pause_s needs the conventional variant (the bar set down on the floor)."
+            )
     body = Body(height_m)
     s = body.scale
     params = dict(
@@ -366,6 +382,8 @@ def deadlift(
         fps=fps,
         height_m=height_m,
     )
+    if stand_up_pause_s is not None:  # only when used: the samples' ground truth stays as it was
+        params["stand_up_pause_s"] = stand_up_pause_s
 
     # Bar height as a fraction h of the way from the floor (0) to lockout (1).
     floor_h = 0.0 if variant == "conventional" else 0.42
@@ -383,6 +401,10 @@ def deadlift(
             rest = 0.5 if k < reps - 1 else 0.6
             segments.append((rest, 0.0, 0.0))
             t0 += rest
+        if stand_up_pause_s is not None:  # let go (0.4 s), rest, stand up (0.8 s), stand (1 s)
+            release_t, rise_t = t0, t0 + 0.4 + stand_up_pause_s
+            segments.append((rise_t + 1.8 - t0, 0.0, 0.0))
+            t0 = rise_t + 1.8
     else:
         segments.append((0.6, 1.0, 1.0))
         t0 = 0.6
@@ -424,11 +446,28 @@ def deadlift(
         arm = 8.0 - 10.0 * low
     thigh, trunk = _hinge_ik(body, bar_x, bar_y, shin, arm, lumbar, thoracic)
     neck = -12.0 * low  # eyes a couple of metres ahead on the floor, head in line
-    pose = _standing_pose(body, trunk, thigh, shin, arm, lumbar, thoracic, neck=neck)
+    elbow: np.ndarray | float = 0.0
+    if stand_up_pause_s is not None:
+        # Hands off the bar onto the knees (arm swung back, elbows bent), then stand up
+        # unloaded: every angle eases from the bottom pose to standing, the arms to hanging.
+        pause = rise_t - release_t - 0.4
+        hands = _piecewise(
+            t, [(release_t, 0.0, 0.0), (0.4, 0.0, 1.0), (pause, 1.0, 1.0), (0.8, 1.0, 0.0)]
+        )
+        up = _piecewise(t, [(rise_t, 0.0, 0.0), (0.8, 0.0, 1.0)])
+        arm = arm + hands * (-28.0 - arm)
+        elbow = 65.0 * hands
+        trunk, thigh, shin, lumbar, thoracic, neck = (
+            x * (1.0 - up) for x in (trunk, thigh, shin, lumbar, thoracic, neck)
+        )
+    pose = _standing_pose(body, trunk, thigh, shin, arm, lumbar, thoracic, neck=neck, elbow=elbow)
     pose.set("shoulder_abd", 4.0)  # hands just outside the knees
     sk = _plant_feet(pose, body)
     frame_reps = [Rep(*(_frame_of(x, fps, n) for x in m)) for m in marks]
-    prop = Prop("barbell", {"plate_diameter_m": plate_diameter_m})
+    prop_params: dict = {"plate_diameter_m": plate_diameter_m}
+    if stand_up_pause_s is not None:  # last frame with the hands still on the bar
+        prop_params["release_frame"] = int(min(np.floor(release_t * fps + 1e-6), n - 1))
+    prop = Prop("barbell", prop_params)
     return _finish("deadlift", fps, pose, body, sk, frame_reps, None, (prop,), params)
 
 
@@ -551,6 +590,29 @@ def plank(
 
 
 # ------------------------------------------------------------------------------ kettlebell swing
+# How the whole body rocks forward when the bell pulls the lifter onto the toes, per metre of
+# heel lift (deg/m; 0.12 m = up on the balls of the feet): the shins tip forward (knees travel
+# over the toes), the thighs come nearer vertical (the hips leave their place behind the heels
+# and drift over the balls of the feet) and the trunk is pulled a little further down by the
+# bell. At a 0.12 m lift the hips end up just ahead of the ankles (they sit ~0.12 m behind them
+# in a flat-footed hinge) and the knees ~0.09 m further ahead of them; hip flexion barely changes.
+_ROCK_SHIN_DEG_PER_M = 100.0  # +12 deg at 0.12 m
+_ROCK_THIGH_DEG_PER_M = -70.0  # -8.4 deg
+_ROCK_TRUNK_DEG_PER_M = 35.0  # +4.2 deg
+
+
+def _rock_forward(kf: dict[str, np.ndarray], heel_lift: float) -> None:
+    """Shift the keyframed segment angles (in place) the way a body rocks onto its toes.
+
+    Follows the heel channel (its weight 0..1 over the rep), so the body moves exactly while
+    the heels are up and stands where it would with flat feet otherwise.
+    """
+    lift = heel_lift * kf["heel"]
+    kf["shin"] = kf["shin"] + _ROCK_SHIN_DEG_PER_M * lift
+    kf["thigh"] = kf["thigh"] + _ROCK_THIGH_DEG_PER_M * lift
+    kf["trunk"] = kf["trunk"] + _ROCK_TRUNK_DEG_PER_M * lift
+
+
 def kettlebell_swing(
     reps: int = 5,
     lean_back_deg: float = 0.0,
@@ -566,7 +628,9 @@ def kettlebell_swing(
     """Two-hand Russian kettlebell swings: hike -> hip snap -> float at chest height -> back.
 
     lean_back_deg: trunk behind vertical at the top (hips pushed through, lower back arched).
-    heel_lift: heel rise in metres at the bottom of the backswing (bell pulling forward).
+    heel_lift: heel rise in metres at the bottom of the backswing (bell pulling forward); the
+    whole body rocks forward with it (knees and hips drifting over the toes, the weight on the
+    balls of the feet), as it does when a real lifter comes up on the toes.
     arm_lift_deg: extra arm elevation at the top beyond the passive float (~85 deg).
     squat_factor 0..1: knees bent a lot and torso upright in the backswing instead of a hinge.
     lumbar_flexion_deg: back rounding in the backswing.
@@ -632,6 +696,8 @@ def kettlebell_swing(
     t = _frames(end_bottom + tail, fps)
     n = len(t)
     kf = _keyframes(t, times, values)
+    if heel_lift > 0:
+        _rock_forward(kf, heel_lift)
     # Heel rise: the keyframed weight 0..1 times the requested rise (rotation about the ball).
     heel_floor_to_ball = 0.19 * body.scale
     heel_deg = np.degrees(np.arcsin(np.clip(heel_lift * kf["heel"] / heel_floor_to_ball, 0, 1)))
