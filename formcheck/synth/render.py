@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import ConfigError
-from formcheck.synth.motions import Motion
+from formcheck.synth.motions import Motion, Prop
 from formcheck.synth.skeleton import NODE_INDEX, Skeleton
 
 RGB = tuple[int, int, int]
@@ -483,30 +483,57 @@ def _tones(rgb: RGB, factor: float = 1.0) -> list[tuple[float, float, float]]:
 
 
 # ----------------------------------------------------------------------------- props
+def _grip(sk: Skeleton) -> np.ndarray:
+    return 0.5 * (sk.point("grip_l") + sk.point("grip_r"))
+
+
+def _bar_centre(prop: Prop, grip: np.ndarray) -> np.ndarray:
+    """(T, 3) bar centre: at the hands, left where it was from a ``release_frame`` on."""
+    release = prop.params.get("release_frame")
+    if release is None:
+        return grip
+    centre = grip.copy()
+    centre[int(release) :] = grip[int(release)]
+    return centre
+
+
+def bar_centre(motion: Motion) -> np.ndarray | None:
+    """(T, 3) world position of the barbell's centre as rendered (None without a barbell).
+
+    The bar is at the hands' grip point, except after the lifter lets go of it (the prop's
+    ``release_frame``): from that frame on it stays where it was set down.
+    """
+    for prop in motion.props:
+        if prop.kind == "barbell":
+            return _bar_centre(prop, _grip(motion.skeleton))
+    return None
+
+
 def _prop_parts(motion: Motion, model: _Model) -> list[tuple[Part, np.ndarray, np.ndarray]]:
     """Props as parts whose blobs are placed directly in the world (centres, rotations)."""
     sk = motion.skeleton
     n = len(sk)
-    grip = 0.5 * (sk.point("grip_l") + sk.point("grip_r"))
+    grip = _grip(sk)
     out = []
     eye = np.broadcast_to(np.eye(3), (n, 3, 3))
     for prop in motion.props:
         if prop.kind == "barbell":
             plate_r = prop.params.get("plate_diameter_m", 0.45) / 2
+            bar = _bar_centre(prop, grip)
             # The bar runs along world z; pieces so each sorts by its own depth.
             edges = [-1.1, -0.79, -0.655, -0.3, 0.3, 0.655, 0.79, 1.1]
             for a, b in zip(edges[:-1], edges[1:], strict=True):
                 sleeve = abs(a) >= 0.655 and abs(b) >= 0.655
                 r = 0.025 if sleeve else 0.0145
-                blobs = [(grip + [0, 0, z], (r, r, r)) for z in np.linspace(a, b, 3)]
+                blobs = [(bar + [0, 0, z], (r, r, r)) for z in np.linspace(a, b, 3)]
                 out.append(_world_part(model, f"bar{a:+.2f}", blobs, "steel", eye))
             for sz in (-1.0, 1.0):
                 z0, z1 = 0.665 * sz, 0.735 * sz
-                disc = [(grip + [0, 0, z], (plate_r, plate_r, 0.003)) for z in (z0, z1)]
+                disc = [(bar + [0, 0, z], (plate_r, plate_r, 0.003)) for z in (z0, z1)]
                 out.append(_world_part(model, f"plate{sz:+.0f}", disc, "plate", eye))
                 # Steel hubs on both faces; depth order shows the one facing the camera.
                 for z, face in ((z1 + 0.004 * sz, "out"), (z0 - 0.004 * sz, "in")):
-                    hub = [(grip + [0, 0, z], (0.06, 0.06, 0.002))]
+                    hub = [(bar + [0, 0, z], (0.06, 0.06, 0.002))]
                     out.append(_world_part(model, f"hub{face}{sz:+.0f}", hub, "steel", eye))
         elif prop.kind == "kettlebell":
             kg = prop.params.get("bell_kg", 16.0)
@@ -546,13 +573,14 @@ def scene_points(motion: Motion) -> np.ndarray:
     """(T, N, 3) points that must stay in frame: the skeleton, head top and prop extremes."""
     sk = motion.skeleton
     pts = [sk.pos, sk.local_to_world("head", np.array([[0.0, 0.2, 0.0]]))]
-    grip = 0.5 * (sk.point("grip_l") + sk.point("grip_r"))
+    grip = _grip(sk)
     for prop in motion.props:
         if prop.kind == "barbell":
             r = prop.params.get("plate_diameter_m", 0.45) / 2
+            bar = _bar_centre(prop, grip)
             ring = [(r * np.cos(a), r * np.sin(a), z) for a in np.linspace(0, 2 * np.pi, 9)
                     for z in (-0.74, 0.74)]  # fmt: skip
-            pts.append(grip[:, None, :] + np.asarray(ring)[None])
+            pts.append(bar[:, None, :] + np.asarray(ring)[None])
         elif prop.kind == "kettlebell":
             shoulders = 0.5 * (sk.point("shoulder_l") + sk.point("shoulder_r"))
             u = grip - shoulders
