@@ -199,13 +199,13 @@ _SWING = (
         bands=lambda c: _band(_neg(_get(c, "lean_back_deg")), False, "leaning back"),
     ),
     PlotSpec(
-        "heel_rise",
-        "Heel rise",
+        "ankle_above_toe",
+        "Ankle above the toes",
         "",
-        "heel height over the toes, in heel-toe lengths (the rule compares it with the "
-        "person's own feet-flat level)",
+        "ankle height over the toe point, in torso lengths; it rises with the heels. No fixed "
+        "band: the rule compares each backswing with the lifter's own flat-footed tops, "
+        "together with the heel, the ankle's rise and the hips over the ankles",
         faults=("on_toes",),
-        bands=lambda c: _band(_get(c, "heel_rise_alone"), True, "on the toes"),
     ),
     PlotSpec(
         "wrist_height",
@@ -241,7 +241,7 @@ WORST_MOMENT: dict[str, tuple[str, int]] = {
     "neck_not_neutral": ("head_pitch", 0),
     "elbows_not_under_shoulders": ("upper_arm_from_vertical", 0),
     "leaning_back": ("trunk_lean", -1),
-    "on_toes": ("heel_rise", 1),
+    "on_toes": ("ankle_above_toe", 1),
     "arms_lifting": ("wrist_height", 1),
 }
 
