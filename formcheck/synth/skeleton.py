@@ -5,9 +5,11 @@ right, floor at y = 0. All joint angles are in degrees and named so that the eve
 positive: hip/knee/shoulder/elbow flexion, spine and neck flexion (bending forward), ankle
 dorsiflexion (toes up), toe extension (heel up with the toes flat on the floor).
 
-The spine is pelvis -> sacrum -> L3 -> T12 (two lumbar joints) -> T8 -> T4 -> C7 (three thoracic
-joints) -> neck -> head, and a flexion angle is spread evenly over its joints, so a rounded back
-is a real curve and not a hinge: that is what mask-based back-outline checks need to see.
+The spine is pelvis -> sacrum -> L3 -> T12 -> T8 -> T4 -> C7 -> neck -> head. Thoracic flexion is
+spread evenly over the T12, T8 and T4 joints; lumbar flexion over the sacrum (L5/S1 and half of
+L4/5), L3 (L4/5 .. L2/3) and T12 (L2/3 .. T12/L1) joints in proportion to the segments' flexion
+ranges (see LUMBAR_FLEX_SHARES), so a rounded back is a real curve and not a hinge: that is what
+mask-based back-outline checks need to see.
 Segment lengths follow Drillis & Contini / Winter's anthropometric ratios of standing height.
 """
 
@@ -117,9 +119,9 @@ def _build_nodes() -> tuple[Node, ...]:
     nodes = [
         Node("pelvis", None, (0.0, 0.0, 0.0), "root"),
         # Spine: the torso's centre line. Flexion at a node bends the segment above it.
-        Node("sacrum", "pelvis", (-0.01, 0.09, 0.0), "lumbar"),
-        Node("l3", "sacrum", (0.0, 0.08, 0.0), "lumbar"),
-        Node("t12", "l3", (0.0, 0.08, 0.0), "thoracic"),
+        Node("sacrum", "pelvis", (-0.01, 0.09, 0.0), "lumbar_low"),
+        Node("l3", "sacrum", (0.0, 0.08, 0.0), "lumbar_mid"),
+        Node("t12", "l3", (0.0, 0.08, 0.0), "thoracolumbar"),
         Node("t8", "t12", (0.0, 0.09, 0.0), "thoracic"),
         Node("t4", "t8", (0.0, 0.09, 0.0), "thoracic"),
         Node("c7", "t4", (0.0, 0.11, 0.0), "neck"),
@@ -252,15 +254,46 @@ class Skeleton:
         return world.reshape((len(self),) + local.shape)
 
 
+# Share of lumbar flexion taken by the sacrum, L3 and T12 joints. Segmental flexion ranges
+# (White & Panjabi): L1/2 8, L2/3 10, L3/4 12, L4/5 13, L5/S1 9 deg; the sacrum joint stands for
+# L5/S1 + half of L4/5 (15.5), L3 for the rest of L4/5, L3/4 and half of L2/3 (23.5), T12 for
+# half of L2/3 and L1/2 (13). Flexion only: extension and the first LEGACY_LUMBAR_FLEX_DEG of
+# flexion keep the earlier split (half each at the sacrum and L3, none at T12), so the plank's
+# breathing (+-0.8 deg), the swings' lumbar extension and every clip without lumbar rounding
+# render exactly as before. With that split half the flexion only tilted the rigid pelvis
+# against the hip-shoulder chord (the glutes swung out) and the lower back outline stayed
+# straight up to ~30 deg instead of bowing.
+LUMBAR_FLEX_SHARES = (0.30, 0.45, 0.25)
+_LEGACY_LUMBAR_SHARES = (0.5, 0.5, 0.0)
+LEGACY_LUMBAR_FLEX_DEG = 1.0
+
+
+def _lumbar_share(lumbar_deg: np.ndarray, joint: int) -> np.ndarray:
+    """Flexion (deg) of lumbar joint 0 (sacrum), 1 (L3) or 2 (T12) for a total ``lumbar_deg``."""
+    total = np.asarray(lumbar_deg, dtype=np.float64)
+    legacy = np.minimum(total, LEGACY_LUMBAR_FLEX_DEG)
+    beyond = np.maximum(total - LEGACY_LUMBAR_FLEX_DEG, 0.0)
+    out = legacy * _LEGACY_LUMBAR_SHARES[joint]
+    if np.any(beyond > 0.0):  # exact old values (no added zeros) for clips without rounding
+        out = out + beyond * LUMBAR_FLEX_SHARES[joint]
+    return out
+
+
 def _joint_rotation(joint: str, pose: Pose) -> np.ndarray | None:
     """Local rotation of a joint's frame relative to its parent's, (T, 3, 3)."""
     a = pose.angles
     if joint == "root":
         return rot_y(a["root_yaw"]) @ rot_z(-a["root_pitch"]) @ rot_x(a["root_roll"])
-    if joint == "lumbar":  # two lumbar joints share the flexion
-        return rot_z(-a["lumbar_flex"] / 2.0)
-    if joint == "thoracic":  # three thoracic joints
+    if joint == "lumbar_low":
+        return rot_z(-_lumbar_share(a["lumbar_flex"], 0))
+    if joint == "lumbar_mid":
+        return rot_z(-_lumbar_share(a["lumbar_flex"], 1))
+    if joint == "thoracic":  # three thoracic joints (T12, T8, T4)
         return rot_z(-a["thoracic_flex"] / 3.0)
+    if joint == "thoracolumbar":  # T12: a thoracic joint that also takes the top of the lumbar
+        thoracic = rot_z(-a["thoracic_flex"] / 3.0)
+        upper = _lumbar_share(a["lumbar_flex"], 2)
+        return thoracic @ rot_z(-upper) if np.any(upper != 0.0) else thoracic
     if joint == "neck":  # neck base and head nod
         return rot_z(-a["neck_flex"] / 2.0)
     kind, side = joint.rsplit("_", 1)
