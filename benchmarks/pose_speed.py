@@ -125,6 +125,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs of each path")
     parser.add_argument("--memory", action="store_true", help="also measure 1- and 5-min clips")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be 1 or more")
 
     # Warm both paths once (model load, page cache) so neither pays first-run costs, then
     # alternate them: a shared machine's load drifts, and alternating spreads that drift over

@@ -35,7 +35,7 @@ from formcheck.series import FORMAT_VERSION, PoseSeries
 CACHE_ENV = "FORMCHECK_CACHE"
 # Bump when what is cached changes (another measure, other pose-stage defaults): old entries
 # then simply stop matching instead of being read as something they are not.
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: frames shrunk by at most half are resized bilinearly (landmarks moved)
 _TEMP_MARK = ".tmp-"
 _CHUNK = 1 << 20
 

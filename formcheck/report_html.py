@@ -120,6 +120,9 @@ def worst_moment(fault: Fault, features: Features) -> float:
     if inside.size == 0:
         return float(t[np.argmin(np.abs(t - middle))]) if t.size else middle
     key, direction = WORST_MOMENT.get(fault.code, ("", 0))
+    if fault.code == "neck_not_neutral" and fault.measured.get("neck_head_pitch_share", 0) < 0.5:
+        # Raised mostly by the neck line (or the nose), not the head pitch: look at that.
+        key = "neck_flexion"
     values = signal_values(features, key)[inside] if key else np.full(inside.size, np.nan)
     if not np.isfinite(values).any():
         return float(t[inside[np.argmin(np.abs(t[inside] - middle))]])

@@ -105,6 +105,26 @@ def test_worst_moment_is_the_extreme_of_the_faults_signal(plank):
     assert worst_moment(odd, features) == pytest.approx(1500.0, abs=20)
 
 
+@pytest.mark.parametrize(
+    ("share", "signal"), [(1.0, "head_pitch"), (0.0, "neck_flexion")], ids=["pitch", "neck_line"]
+)
+def test_worst_neck_moment_follows_the_signal_that_raised_it(plank, share, signal):
+    _, series, _ = plank
+    features = compute_features(series)
+    from formcheck.plots import signal_values
+
+    t = series.time_ms
+    start, end = float(t[len(t) // 4]), float(t[3 * len(t) // 4])
+    fault = Fault(
+        "neck_not_neutral", "cue", start, end, None, 0.5, 0.5, {"neck_head_pitch_share": share}
+    )
+    values = signal_values(features, signal)
+    inside = (t >= start) & (t <= end)
+    assert np.isfinite(values[inside]).any()
+    picked = worst_moment(fault, features)
+    assert abs(values[t == picked][0]) == pytest.approx(np.nanmax(np.abs(values[inside])))
+
+
 def test_evidence_pairs_measurements_with_their_thresholds():
     fault = Fault(
         "leaning_back",
