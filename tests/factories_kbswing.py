@@ -12,6 +12,9 @@ Fault parameters change the keyframes the way the fault looks:
 * ``toe_sink``: pose-model artefacts of a flat-footed hinge, at the bottom (metres): the toe
   point sinking below the floor (a phantom heel rise). ``ankle_jump``: the ankle landmark alone
   drawn that much higher (a landmark glitch, the foot itself stays flat).
+* ``glitches`` (:func:`swing_series`): one foot landmark alone (both sides) drawn higher for a
+  few frames at a set moment of every backswing, e.g. a heel point jumping early in the descent
+  and the ankle point later, at the bottom.
 * ``arm_lift_deg``: arms raised that much beyond the passive float (85 deg from hanging).
 * ``arm_lead_deg``: arms raised early, while the hips are still bent on the way up.
 * ``squat``: 0..1, knees bent a lot and torso upright at the bottom instead of a hinge.
@@ -223,6 +226,7 @@ def swing_series(
     far_visibility: float = 0.6,
     size: tuple[int, int] = (640, 480),
     seed: int = 0,
+    glitches: tuple[tuple[str, float, float, float], ...] = (),
     **motion,
 ) -> PoseSeries:
     """A PoseSeries of synthetic swings (see :func:`swing_angles` for ``motion`` keywords).
@@ -231,9 +235,13 @@ def swing_series(
     ``noise_px`` Gaussian pixel noise (``foot_noise_px`` more on the ankles, heels and toes
     only); ``drop_frames`` the share of frames with nobody found
     (NaN rows); ``swap_labels`` the share of frames whose left/right labels are swapped.
+    ``glitches``: (part, start_s, duration_s, metres) with part "ankle", "heel" or "toe": that
+    landmark drawn ``metres`` higher from ``start_s`` after each bottom of the backswing
+    (negative: before it) for ``duration_s``.
     """
     fps = float(motion.pop("fps", 30.0))
-    t, angles, _ = swing_angles(reps=reps, fps=fps, **motion)
+    period_s = float(motion.get("period_s", 1.4))
+    t, angles, tops = swing_angles(reps=reps, fps=fps, **motion)
     pts = _pose_points(angles)
     n = len(t)
     w, h = size
@@ -269,6 +277,12 @@ def swing_series(
                 image[:, idx, 1] = py / h
                 image[:, idx, 2] = depth
                 world[:, idx] = np.stack([wx, 1.0 - p[:, 1], np.broadcast_to(wz, n)], axis=-1)
+    for part, start_s, duration_s, metres in glitches:
+        for top in tops:
+            bottom = top - 0.42 * period_s  # see the phases in swing_angles
+            on = (t >= bottom + start_s - 1e-9) & (t < bottom + start_s + duration_s - 1e-9)
+            for pair in PAIRS[part]:
+                image[np.ix_(on, list(pair), [1])] -= metres * scale / h
     nose = pts["nose"]
     if view == "side":
         image[:, L.NOSE, 0] = (x0 + facing * scale * nose[:, 0]) / w

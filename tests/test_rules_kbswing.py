@@ -296,6 +296,85 @@ def test_on_toes_not_judged_without_the_feet():
     assert all("bottom_ankle_rise" not in r.metrics for r in result.reps)
 
 
+# A heel point jumping up early in the descent, then the ankle point at the bottom: each glitch
+# passes its own readings for longer than min_fault_ms, but never on the same frames.
+HEEL_THEN_ANKLE = (("heel", -0.17, 0.1, 0.03), ("ankle", -0.06, 0.1, 0.06))
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("smooth", [False, True])
+def test_on_toes_needs_the_foot_readings_on_the_same_frames(facing, smooth):
+    def run(glitches):
+        series = swing_series(5, facing=facing, seed=7, hips_forward=0.1, glitches=glitches)
+        return evaluate(ButterworthSmoother().smooth(series) if smooth else series)
+
+    result = run(HEEL_THEN_ANKLE)
+    assert result.assessable and result.summary.rep_count == 5
+    assert "on_toes" not in result.not_judged
+    assert result.faults == []
+    # Each reading did pass on its own at some moment (what used to add up to a fault).
+    cfg = SwingConfig()
+    for rep in result.reps:
+        assert rep.metrics["bottom_ankle_rise"] >= cfg.ankle_rise
+        assert rep.metrics["bottom_ankle_toe_rise"] >= cfg.ankle_toe_rise
+        assert rep.metrics["bottom_heel_rise"] >= cfg.heel_rise_delta
+        assert rep.metrics["bottom_hip_ahead_of_ankle"] >= cfg.hips_forward_dx
+    # The same two glitches at the same moment look like a heel lift, and are one.
+    together = tuple((part, -0.06, 0.1, metres) for part, _, _, metres in HEEL_THEN_ANKLE)
+    assert {f.rep for f in run(together).faults if f.code == "on_toes"} == {1, 2, 3, 4, 5}
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_on_toes_heels_up_and_forward_is_flagged_with_agreeing_evidence(facing):
+    cfg = SwingConfig()
+    series = ButterworthSmoother().smooth(
+        swing_series(4, facing=facing, heel_lift=0.08, hips_forward=0.1, foot_noise_px=1.0)
+    )
+    result = evaluate(series)
+    assert result.fault_codes == {"on_toes"}
+    assert {f.rep for f in result.faults} == {1, 2, 3, 4}
+    for fault in result.faults:
+        m, rep = fault.measured, result.reps[fault.rep - 1].metrics
+        # The evidence: the foot readings over one stretch where all of them held, so each is
+        # past its threshold and no more than the reading's own peak (the rep's metric).
+        for name, threshold in fault.thresholds.items():
+            assert m[name] >= threshold
+        for name in ("ankle_rise", "ankle_toe_rise", "heel_rise"):
+            assert m[name] <= rep[f"bottom_{name}"] + 1e-9
+        assert m["hips_ahead_of_ankles"] == pytest.approx(rep["bottom_hip_ahead_of_ankle"])
+        assert fault.thresholds["ankle_rise"] == cfg.ankle_rise
+
+
+def test_on_toes_without_a_top_before_says_so():
+    """A clip starting as the lifter hinges: the first backswing has no flat-footed top to
+    compare the feet with (the feet are in view all along)."""
+    series = swing_series(1, heel_lift=0.1, hips_forward=0.12)
+    _, angles, _ = swing_angles(1, heel_lift=0.1, hips_forward=0.12)
+    depth = angles["trunk"] + angles["thigh"]  # hip flexion
+    cfg = SwingConfig()
+    first_hinge = int(np.argmax(depth > cfg.hinge_deg))
+    kept = int(np.flatnonzero(depth[:first_hinge] < cfg.top_deg)[-1])
+    gone = np.zeros(len(depth), dtype=bool)
+    gone[:first_hinge] = True
+    gone[kept] = False  # one standing frame: a top, too short to be a baseline
+    image, world = series.image.copy(), series.world.copy()
+    vis, presence = series.visibility.copy(), series.presence.copy()
+    for arr in (image, world, vis, presence):
+        arr[gone] = np.nan
+    people = np.where(gone, 0, series.num_people).astype(series.num_people.dtype)
+    clipped = replace(
+        series, image=image, world=world, visibility=vis, presence=presence, num_people=people
+    )
+    result = evaluate(clipped)
+    assert result.assessable and result.summary.rep_count == 1
+    why = result.not_judged["on_toes"]
+    assert why == "no flat-footed top before this backswing to compare the feet with"
+    assert "not visible" not in why
+    assert result.faults == []
+    # With the standing kept, the same backswing is judged and flagged.
+    assert evaluate(series).fault_codes == {"on_toes"}
+
+
 def test_cues_are_sparse():
     result = evaluate(swing_series(8, lean_back_deg=22))
     assert len(result.faults) == 8
