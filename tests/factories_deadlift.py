@@ -21,7 +21,11 @@ from formcheck.silhouette import PROFILE_POSITIONS
 
 W, H = 640, 480
 SHIN, THIGH, TORSO, NECK = 95.0, 100.0, 125.0, 28.0
-UPPER_ARM, FOREARM = 70.0, 62.0
+# Arms in proportion to the torso (Winter's anthropometric tables: hip to shoulder ~0.29 of
+# height, upper arm 0.19, forearm 0.15, i.e. ~80 and ~63 px for this torso; the plank and swing
+# factories use the same ratios). With the former 70-px upper arm the hands reached the knees
+# with the arms almost straight once the hips came up a little.
+UPPER_ARM, FOREARM = 80.0, 62.0
 PX_PER_M = 200.0
 
 # Poses (lean, thigh, shin) in degrees: torso from vertical, thigh from vertical (hip behind the
@@ -93,14 +97,16 @@ def deadlift_reps(
     stand_up: str | None = None,
     pause_s: float = 2.0,
     rise_s: float = 0.8,
+    settle: float = 0.0,
 ) -> Keyframes:
     """Reps of a deadlift. ``spine``/``head``: flexion and head drop at the bottom, per rep or all.
 
     from_floor: start hinged at the bar (conventional); else start standing (Romanian).
     stand_up: after the last rep the bar is set down and left on the floor; the lifter lets go,
     stays down ``pause_s`` and stands up without it in ``rise_s``: ``"knees"`` with the hands
-    pushing off the thighs, ``"hanging"`` with the arms hanging. None: the recording stops with
-    the bar on the floor.
+    pushing off the thighs, ``"hanging"`` with the arms hanging. While letting go the lifter
+    comes up ``settle`` of the way toward standing (0.1: the hips ~12 deg higher, as when the
+    hands move to the knees). None: the recording stops with the bar on the floor.
     """
     spines = spine if isinstance(spine, list) else [spine] * reps
     heads = head if isinstance(head, list) else [head] * reps
@@ -120,7 +126,8 @@ def deadlift_reps(
         if stand_up not in ("knees", "hanging"):
             raise ValueError(f"stand_up must be 'knees', 'hanging' or None, got {stand_up!r}")
         hands = 1.0 if stand_up == "knees" else 0.0
-        k.to(0.4, bottom, 0.0, 0.0, hands)  # lets go of the bar
+        rest = tuple(b + settle * (s - b) for b, s in zip(bottom, STAND, strict=True))
+        k.to(0.4, rest, 0.0, 0.0, hands)  # lets go of the bar
         k.hold(max(pause_s - 0.4, 0.0))
         k.to(rise_s, STAND, 0.0, 0.0, 0.0)  # stands up; the hands slide off the thighs
     k.hold(lead_s)  # without stand_up the recording stops with the bar on the floor

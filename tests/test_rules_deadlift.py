@@ -222,6 +222,43 @@ def test_letting_go_between_reps_still_counts_the_reps():
 
 
 @pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("pause_s", [0.5, 1.5])
+def test_stand_up_after_settling_onto_the_knees_is_not_a_rep(facing, pause_s):
+    """Hands onto the knees lift the hips ~12 deg before the stand-up: still no rep.
+
+    The bar's last frame near the deepest point then comes before the hands leave it; the
+    hands must be read where the rise toward lockout starts.
+    """
+    k = deadlift_reps(reps=3, stand_up="knees", pause_s=pause_s, settle=0.1)
+    result = evaluate(build_series(k, facing=facing, noise_px=1.0, seed=3))
+    assert len(result.reps) == 3
+    assert rep_events(result) == ["Rep 1", "Rep 2", "Rep 3"]
+    assert "lowering_rounded_back_score" in result.reps[-1].metrics
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("gap_s", [0.0, 0.1])
+def test_quick_regrip_before_the_pull_keeps_the_rep(facing, gap_s):
+    """Shakes the hands out at the floor, re-grips and pulls within gap_s: a rep, and judged."""
+    k = Keyframes().hold(1.0).to(1.0, CONVENTIONAL_BOTTOM).hold(0.8)
+    for i in range(4):
+        k.to(1.0, STAND).hold(0.3).to(1.1, CONVENTIONAL_BOTTOM)
+        if i == 0:
+            k.hold(1.0)  # dead-stop reset, hands on the bar
+            continue
+        spine = ROUNDED if i == 2 else FLAT  # rep 4 is pulled with a rounded back
+        k.to(0.4, CONVENTIONAL_BOTTOM, spine, hands=1.0).hold(1.0)  # shakes the hands out
+        k.to(0.2, CONVENTIONAL_BOTTOM, spine, hands=0.0)  # re-grips...
+        if gap_s:
+            k.hold(gap_s)  # ... and pulls
+    k.to(1.0, STAND).hold(1.0)
+    result = evaluate(build_series(k, facing=facing, noise_px=1.0, seed=4))
+    assert len(result.reps) == 5
+    assert rep_events(result) == [f"Rep {i}" for i in range(1, 6)]
+    assert rb_reps(result) == [4]
+
+
+@pytest.mark.parametrize("facing", [1, -1])
 def test_stand_up_is_not_a_rep_either_way_the_lifter_faces(facing):
     k = deadlift_reps(reps=4, stand_up="knees", pause_s=2.0)
     series = build_series(k, facing=facing, noise_px=1.5, missing=0.1, seed=facing + 5)
@@ -259,8 +296,10 @@ def test_first_rise_of_a_set_is_always_counted():
     assert len(evaluate(build_series(k)).reps) == 1
 
 
-def test_stand_up_offline_equals_incremental():
-    series = build_series(deadlift_reps(reps=3, stand_up="knees"), noise_px=1.0)
+@pytest.mark.parametrize("settle", [0.0, 0.1])
+def test_stand_up_offline_equals_incremental(settle):
+    k = deadlift_reps(reps=3, stand_up="knees", settle=settle)
+    series = build_series(k, noise_px=1.0)
     rule = DeadliftRule()
     offline = rule.evaluate(series)
     session = rule.session()

@@ -36,12 +36,15 @@ hips and knees, so hip and knee angles there are unreliable (docs/facts.md). A r
 from the bottom (torso tipped) to lockout (torso upright) with hysteresis, a minimum pull time
 and a minimum time between lockouts, so setup fidgeting, walking in and out and noise make no
 phantom reps. ``Rep.key_ms`` is the lockout. Standing up after the bar is put down looks like one
-more pull; what tells it apart is the hands leaving the bar: over the last moments at the bottom
-before the rise the wrists sit higher under the shoulders and the elbows are bent (hands on the
-knees or thighs, reaching for the phone), where on the set's own reps the arms hung straight to
-the bar (:attr:`DeadliftConfig.release_hold_s`). Such a rise is neither counted nor judged (the
-set-down before it stays the last rep's lowering); the first rise of a set, and any rise the arms
-could not be measured for, are counted.
+more pull; what tells it apart is the hands leaving the bar: from the set-down until the rise
+toward lockout starts in earnest (the lift-off, which may come after the hips have already come
+up a little as the hands go to the knees) the wrists sit higher under the shoulders and the
+elbows are bent (hands on the knees or thighs, reaching for the phone), where on the set's own
+reps the arms hung straight to the bar. The hands must be off over the whole last
+:attr:`DeadliftConfig.release_hold_s` up to the lift-off, so a lifter who shakes the hands out,
+re-grips and pulls at once keeps the rep. Such a rise is neither counted nor judged (the set-down
+before it stays the last rep's lowering); the first rise of a set, and any rise the arms could
+not be measured for, are counted.
 
 Camera: side view. A front view cannot show rounding (``not_judged``); an oblique view (30-60
 degrees of yaw) is judged with reduced confidence: on the labelled oblique clips (a flat back at
@@ -346,49 +349,101 @@ class DeadliftSession(RuleSession):
             pull_start -= 1
         return lowering_end, pull_start, rise
 
-    def _grip(self, start: int, rise: int) -> tuple[float, float]:
-        """Median (wrist height, elbow flexion) at the bottom just before the bar left the floor.
+    def _lift_off(self, start: int, rise: int, end: int) -> int:
+        """The last frame at the bottom before the rise toward lockout starts in earnest.
 
-        The window is the last :attr:`DeadliftConfig.release_hold_s` up to frame ``rise``,
-        within the bottom stretch that began at ``start``; NaN when the bottom was shorter than
-        most of that or the arms were measured on fewer than half of its frames.
+        ``rise`` (the bar's last frame near the deepest point) is too early when the lifter came
+        up a little after letting go (hands onto the knees lift the hips ~10 deg): the lift-off
+        is the last frame from ``rise`` to ``end``, torso still hinged, where the depth had come
+        up less than :attr:`DeadliftConfig.bottom_margin_deg` over the preceding
+        :attr:`DeadliftConfig.release_smooth_s` (slower than ~50 deg/s: settling onto the knees
+        moves the hips ~10 deg in ~0.4 s, a pull or a stand-up ~100 deg in about a second). On a
+        rise straight from the floor that is about ``rise`` itself.
+        """
+        cfg = self.cfg
+        depth = self._depth(start, end)
+        t, lean, hip = (self.frames.cols[n] for n in ("t", "lean", "hip"))
+        still_ms = cfg.release_smooth_s * 1000.0
+        for j in range(end, rise, -1):
+            d = depth[j - start]
+            if not (math.isfinite(d) and self._classify(lean[j], hip[j]) == "bottom"):
+                continue
+            k = j
+            while k > start and t[j] - t[k - 1] <= still_ms + 1e-3:
+                k -= 1
+            if d >= np.nanmax(depth[k - start : j - start + 1]) - cfg.bottom_margin_deg:
+                return j
+        return rise
+
+    def _grip(self, start: int, end: int, window_s: float) -> tuple[float, float]:
+        """Median (wrist height, elbow flexion) over the last ``window_s`` up to frame ``end``.
+
+        Only frames from ``start`` on; NaN when that leaves less than half of the window (at
+        30 fps a 0.1 s window holds 3-4 frames, 2 with jittery timestamps) or the arms were
+        measured on fewer than half of its frames.
         """
         t = self.frames.cols["t"]
-        hold_ms = self.cfg.release_hold_s * 1000.0
-        first = rise
-        while first > start and t[rise] - t[first - 1] <= hold_ms:
+        span_ms = window_s * 1000.0
+        first = end
+        while first > start and t[end] - t[first - 1] <= span_ms + 1e-3:
             first -= 1
-        if t[rise] - t[first] < 0.8 * hold_ms:
+        if t[end] - t[first] < 0.5 * span_ms:
             return math.nan, math.nan
-        wrist = self.frames.arr("wrist", first, rise)
-        elbow = self.frames.arr("elbow", first, rise)
+        wrist = self.frames.arr("wrist", first, end)
+        elbow = self.frames.arr("elbow", first, end)
         ok = np.isfinite(wrist) & np.isfinite(elbow)
         if ok.mean() < 0.5:
             return math.nan, math.nan
         return float(np.median(wrist[ok])), float(np.median(elbow[ok]))
 
-    def _hands_off(self, grip: tuple[float, float]) -> bool:
-        """Were the hands off the bar at the bottom (the lifter about to stand up without it)?
+    def _release_score(self, grip: tuple[float, float]) -> float:
+        """How far ``grip`` is from the hands on the bar: >= 1 means off; NaN when unknown.
 
-        Compared with the set's counted reps (their median grip), so the camera's and the
-        model's reading of straight arms cancels out. Unsure (no reference, no measurement)
-        -> False: the rep is kept.
+        Compared with the set's counted reps (the median of their grips at the lift-off), so
+        the camera's and the model's reading of straight arms cancels out. Each signal counts up
+        to twice its own margin.
         """
         cfg = self.cfg
         refs = np.asarray([r.grip for r in self.reps], dtype=np.float64).reshape(-1, 2)
         refs = refs[np.isfinite(refs).all(axis=1)]
         if refs.size == 0 or not all(math.isfinite(v) for v in grip):
-            return False
+            return math.nan
         ref_wrist, ref_elbow = np.median(refs, axis=0)
         wrist = clip01((grip[0] - ref_wrist) / cfg.release_wrist_rise / 2.0) * 2.0
         elbow = clip01((grip[1] - ref_elbow) / cfg.release_elbow_bend_deg / 2.0) * 2.0
-        return 0.5 * wrist + 0.5 * elbow >= 1.0
+        return 0.5 * wrist + 0.5 * elbow
+
+    def _hands_off(self, start: int, lift: int) -> tuple[bool, tuple[float, float]]:
+        """Were the hands off the bar from :attr:`DeadliftConfig.release_hold_s` to the lift-off?
+
+        The arms are read as the median over each :attr:`DeadliftConfig.release_smooth_s`; every
+        reading from the lift-off back over the hold, after ``start`` (the set-down's bottom),
+        must be off the bar. A re-grip before the pull, however quick, puts the hands back on
+        the bar at the lift-off and keeps the rep. Unsure (no reference, an unmeasured stretch)
+        -> False: the rep is kept. Also returns the grip at the lift-off, which is the set's
+        reference when the rep is counted.
+        """
+        cfg = self.cfg
+        t = self.frames.cols["t"]
+        grip = self._grip(start, lift, cfg.release_smooth_s)
+        j = lift
+        while True:
+            reading = grip if j == lift else self._grip(start, j, cfg.release_smooth_s)
+            if not self._release_score(reading) >= 1.0:
+                return False, grip
+            # The reading at j spans release_smooth_s: the hands were off from about then.
+            if t[lift] - t[j] + cfg.release_smooth_s * 1000.0 >= cfg.release_hold_s * 1000.0:
+                return True, grip
+            j -= 1
+            if j < start:
+                return False, grip
 
     def _on_lockout(self, i: int) -> list[Event]:
         """The torso came up to lockout at frame ``i`` from the bottom."""
         cfg = self.cfg
         bottom_start = self._state_start
         lowering_end, pull_start, rise = self._bottom_marks(bottom_start, i - 1)
+        lift = self._lift_off(bottom_start, rise, i - 1)
         t = self.frames.cols["t"]
         pull_s = (t[i] - t[pull_start]) / 1000.0
         last_lock = self.reps[-1].lockout if self.reps else None
@@ -397,8 +452,7 @@ class DeadliftSession(RuleSession):
         lowering = None
         if self._lowering_from is not None:
             lowering = (self._lowering_from, lowering_end)
-        grip = self._grip(bottom_start, rise)
-        released = self._hands_off(grip)
+        released, grip = self._hands_off(lowering_end, lift)
         if pull_s < cfg.min_pull_s or since_last < cfg.min_rep_interval_s or released:
             # Too quick to be a lift, or standing up after letting go of the bar: judge
             # nothing, but keep a pending lowering (the set-down) attached to the previous rep.

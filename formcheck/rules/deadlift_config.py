@@ -54,18 +54,33 @@ class DeadliftConfig:
     # Standing up after putting the bar down looks like one more pull. What a camera sees is
     # the hands leaving the bar: the wrists come up toward the shoulders (onto the knees or
     # thighs, or reaching for the phone) and the elbows bend, while on the lifter's own reps
-    # the arms hang straight from the shoulders to the bar at the floor. A rise is not counted
-    # when, over the last release_hold_s at the bottom before it, the wrists sat
-    # release_wrist_rise torso lengths higher and the elbows release_elbow_bend_deg more bent
-    # than at the floor break of the set's counted reps (the set is its own reference: the
-    # model reads straight arms as 0-45 deg of elbow flexion depending on the camera). Each
-    # signal counts up to twice its margin, so one alone decides only at twice its margin; the
-    # first rise of a set is always counted, and a short or unmeasured bottom keeps the rep.
-    # Measured (benchmarks: pose model on real and rendered clips): a real lifter's hands off
-    # a kettlebell at the floor +0.6 torso lengths and +50 deg; the rendered hands on the knees
-    # +0.21 and +37 deg (score 1.4); the set's own reps scatter by <= 0.05 and ~10 deg around
-    # their median (score <= 0.3 on the real 10-rep clips).
-    release_hold_s: float = 0.6
+    # the arms hang straight from the shoulders to the bar at the floor. The arms are read as
+    # the median over each release_smooth_s and compared with the set's counted reps at their
+    # lift-off (the set is its own reference: the model reads straight arms as 0-45 deg of
+    # elbow flexion depending on the camera); a reading is "off the bar" when the wrists sit
+    # release_wrist_rise torso lengths higher and the elbows release_elbow_bend_deg more bent.
+    # Each signal counts up to twice its margin, so one alone decides only at twice its
+    # margin. A rise is not counted when every reading over the last release_hold_s up to the
+    # lift-off is off the bar. The lift-off is where the rise toward lockout starts in
+    # earnest, not where the bar last left the floor: hands onto the knees lift the hips ~10
+    # deg first (see DeadliftSession._lift_off). The first rise of a set is always counted,
+    # and a short or unmeasured bottom keeps the rep.
+    # Measured (benchmarks: pose model on real and rendered clips, as medians over 0.6 s): a
+    # real lifter's hands off a kettlebell at the floor +0.6 torso lengths and +50 deg; the
+    # rendered hands on the knees +0.21 and +37 deg (score 1.4); the set's own reps scatter by
+    # <= 0.05 and ~10 deg around their median (score <= 0.3 on the real 10-rep clips).
+    # release_hold_s: the hands must still be off right up to the lift-off, because a lifter
+    # who shakes the hands out and re-grips can pull within 0-0.2 s of the hands reaching the
+    # bar (a longer window's median still read "off" and dropped such reps). 0.3 s (9 frames
+    # at 30 fps) is what a quick stand-up leaves: letting go takes ~0.4 s and the lifter may
+    # stand 0.1 s later, so the hands are clearly off only ~0.4 s before the rise; it is also
+    # about what the former rule required (the majority of a 0.6 s window).
+    release_hold_s: float = 0.3
+    # release_smooth_s: 3-4 frames at 30 fps, so a misread frame or two neither breaks nor
+    # makes a hands-off stretch, while a re-grip still shows within ~0.1 s. It is also the
+    # lift-off's time scale: the hips coming up more than bottom_margin_deg within it (faster
+    # than ~50 deg/s) is a rise in earnest, not settling onto the knees (~12 deg in 0.4 s).
+    release_smooth_s: float = 0.1
     release_wrist_rise: float = 0.15
     release_elbow_bend_deg: float = 25.0
 
@@ -157,6 +172,11 @@ class DeadliftConfig:
             raise ConfigError("deadlift needs head_drop_neutral_deg < head_drop_threshold_deg.")
         if not 0.0 <= self.silhouette_weight <= 1.0:
             raise ConfigError("deadlift silhouette_weight must be within 0..1.")
+        if not 0.0 < self.release_smooth_s <= self.release_hold_s:
+            raise ConfigError(
+                "deadlift needs 0 < release_smooth_s <= release_hold_s "
+                f"(got {self.release_smooth_s} and {self.release_hold_s})."
+            )
         if not (self.release_wrist_rise > 0 and self.release_elbow_bend_deg > 0):
             raise ConfigError(
                 "deadlift release_wrist_rise and release_elbow_bend_deg must be positive."
