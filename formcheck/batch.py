@@ -390,21 +390,19 @@ def score_clip(
         use_cache=use_cache,
         keep_series=keep_series,
     )
-    return score_clip_with(path, options, stacklevel=3)
+    report = score_clip_with(path, options)
+    for message in report.warnings:
+        warnings.warn(message, BatchWarning, stacklevel=2)
+    return report
 
 
-def score_clip_with(
-    path: str | os.PathLike, options: ScoreOptions, *, stacklevel: int = 2
-) -> ClipReport:
+def score_clip_with(path: str | os.PathLike, options: ScoreOptions) -> ClipReport:
     """:func:`score_clip` with options already validated by :func:`make_options`.
 
     For callers that score many clips one after the other in this process (``formcheck
-    evaluate``); cache warnings are issued as :class:`BatchWarning`.
+    evaluate``). Cache warnings are left in ``report.warnings`` for the caller to show once.
     """
-    report = _score_task(str(path), options)
-    for message in report.warnings:
-        warnings.warn(message, BatchWarning, stacklevel=stacklevel)
-    return report
+    return _score_task(str(path), options)
 
 
 # --------------------------------------------------------------------------- inputs

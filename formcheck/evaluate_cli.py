@@ -41,8 +41,14 @@ def make_clip_analyzer(
         keep_series=True,
     )
 
+    shown: set[str] = set()
+
     def analyze(path: Path, row: ManifestRow) -> ClipOutcome:
         report = score_clip_with(path, options)
+        for message in report.warnings:
+            if message not in shown:  # e.g. an unwritable cache: the same text for every clip
+                shown.add(message)
+                print(f"warning: {message}", file=sys.stderr)
         details = {
             "frames": report.frames,
             "detection_rate": (

@@ -288,3 +288,23 @@ def test_evaluate_manifest_formcheck_error_message(tmp_path):
 
     report = evaluate_manifest(path, analyze)
     assert report.clips[0]["error"] == "Cannot decode a.mp4"
+
+
+def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch, capsys):
+    import formcheck.batch as batch
+    from formcheck.evaluate_cli import run_evaluation
+
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / name).write_bytes(b"x")
+    path = _write(tmp_path, HEADER + "a.mp4,plank,good,side,\nb.mp4,plank,good,side,\n")
+
+    def fake_score(clip, options):
+        return batch.ClipReport(
+            path=str(clip), status="error", error="no frames", warnings=["cache is full"]
+        )
+
+    monkeypatch.setattr(batch, "score_clip_with", fake_score)
+    report = run_evaluation(path, progress=False, use_cache=False)
+    assert [c["error"] for c in report.errors] == ["no frames", "no frames"]
+    err = capsys.readouterr().err
+    assert err.count("warning: cache is full") == 1
