@@ -132,7 +132,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         analysis = analyze_clip(
             args.video,
             exercise,
-            pose_options=_pose_stage_options(args, with_masks=True),
+            # Masks cost the model about 13% and feed only the deadlift's silhouette check;
+            # with "auto" the clip may turn out to be a deadlift, so they stay on.
+            pose_options=_pose_stage_options(args, with_masks=exercise in ("deadlift", "auto")),
             configs=configs,
             progress=args.progress,
         )

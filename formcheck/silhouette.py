@@ -17,6 +17,7 @@ PROFILE_POSITIONS = np.linspace(0.1, 0.9, 9)
 MAX_REACH = 0.8
 MASK_THRESHOLD = 0.5
 MIN_CHORD_PX = 12.0
+_SIDE_SIGNS = np.array([1.0, -1.0])  # row 0: along the normal, row 1: against it
 
 
 def torso_profile(mask: np.ndarray, hip_px: np.ndarray, shoulder_px: np.ndarray) -> np.ndarray:
@@ -37,22 +38,20 @@ def torso_profile(mask: np.ndarray, hip_px: np.ndarray, shoulder_px: np.ndarray)
     if length < MIN_CHORD_PX:
         return out
     height, width = mask.shape[:2]
-    tangent = chord / length
-    normal = np.array([-tangent[1], tangent[0]])
+    normal = np.array([-chord[1], chord[0]]) / length
     steps = np.arange(0.0, MAX_REACH * length, 1.0)  # one-pixel steps
     starts = hip + PROFILE_POSITIONS[:, None] * chord  # (K, 2)
-    for row, sign in enumerate((1.0, -1.0)):
-        points = starts[:, None, :] + sign * steps[None, :, None] * normal  # (K, R, 2)
-        cols = np.rint(points[..., 0]).astype(int)
-        rows = np.rint(points[..., 1]).astype(int)
-        inside_frame = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
-        values = np.zeros(cols.shape, dtype=np.float32)
-        values[inside_frame] = mask[rows[inside_frame], cols[inside_frame]]
-        inside = values >= MASK_THRESHOLD
-        leaves = ~inside
-        first_out = np.argmax(leaves, axis=1)
-        found = leaves.any(axis=1) & inside[:, 0]
-        out[row, found] = steps[first_out[found]] / length
+    # Both sides in one (2, K, R) pass: this runs on every frame of the pose stage.
+    offsets = (_SIDE_SIGNS[:, None, None] * steps[None, :, None]) * normal  # (2, R, 2)
+    cols = np.rint(starts[None, :, None, 0] + offsets[:, None, :, 0]).astype(np.intp)
+    rows = np.rint(starts[None, :, None, 1] + offsets[:, None, :, 1]).astype(np.intp)
+    inside_frame = (cols >= 0) & (cols < width) & (rows >= 0) & (rows < height)
+    flat_index = np.where(inside_frame, rows * width + cols, 0)
+    inside = (np.ravel(mask)[flat_index] >= MASK_THRESHOLD) & inside_frame
+    leaves = ~inside
+    first_out = np.argmax(leaves, axis=2)
+    found = leaves.any(axis=2) & inside[:, :, 0]
+    out[found] = steps[first_out[found]] / length
     return out
 
 

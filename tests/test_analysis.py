@@ -108,8 +108,25 @@ def test_analyze_cli_json_and_npz(tmp_path, capsys):
     data = json.loads(out.read_text())
     assert data["result"]["exercise"] == "kbswing"
     assert {f["code"] for f in data["result"]["faults"]} == {"leaning_back"}
+    # Not told the exercise, it may be a deadlift: the silhouette measure is taken.
+    assert "back_profile" in PoseSeries.load(lm).extras
     assert main(["analyze", str(lm)]) == 0
     assert "leaning_back" in capsys.readouterr().out
+
+
+def test_analyze_skips_the_masks_when_the_exercise_has_no_use_for_them(tmp_path, capsys):
+    lm = tmp_path / "plank.npz"
+    code = main(
+        ["analyze", str(SAMPLES / "plank_good.mp4"), "--exercise", "plank",
+         "--save-landmarks", str(lm)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    series = PoseSeries.load(lm)
+    assert "back_profile" not in series.extras  # no masks: the silhouette was never measured
+    assert series.detection_rate > 0.95
+    # Re-scored as a deadlift, the report says the silhouette is missing.
+    assert main(["analyze", str(lm), "--exercise", "deadlift"]) == 0
+    assert "saved without the person's silhouette" in capsys.readouterr().out
 
 
 def test_analyze_cli_bad_config(tmp_path, capsys):

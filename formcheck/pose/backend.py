@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,32 +34,49 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved: tuple[int, int] | None = None  # (saved fd 2, /dev/null fd) while silenced
+
 
 @contextlib.contextmanager
 def quiet_native_logs() -> Iterator[None]:
     """Silence the C++ side's start-up chatter (TFLite, glog) written straight to fd 2.
 
     It ignores GLOG_minloglevel because logging is not initialised, and it would bury our own
-    one-line messages. Only graph creation and the first frame are wrapped; FORMCHECK_DEBUG=1
-    shows everything.
+    one-line messages. Only graph creation and the first frames are wrapped; FORMCHECK_DEBUG=1
+    shows everything. fd 2 is one per process and the people counter warms up on the decode
+    thread while the tracker warms up on the main one, so the redirect is reference-counted:
+    the first thread in saves fd 2, the last one out restores it (two independent dup2 pairs
+    could otherwise "restore" /dev/null and lose stderr for good).
     """
+    global _quiet_depth, _quiet_saved
     if os.environ.get("FORMCHECK_DEBUG"):
         yield
         return
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except OSError:  # no real fd 2 (some notebook hosts): nothing to silence
+                saved = -1
+            if saved >= 0:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                _quiet_saved = (saved, devnull)
+        _quiet_depth += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except OSError:  # no real fd 2 (some notebook hosts): nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _quiet_saved is not None:
+                saved, devnull = _quiet_saved
+                os.dup2(saved, 2)
+                os.close(saved)
+                os.close(devnull)
+                _quiet_saved = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,37 @@ class PoseOptions:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     people_check_ms: float = 2000.0  # 0 disables counting people
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    """A frame converted for the model, with the people count taken on it (None: none due)."""
+
+    time_ms: float
+    image: mp.Image
+    people: int | None
+
+
+class _MaskBuffer:
+    """Owns a segmentation mask's memory on numpy's behalf by holding MediaPipe's image.
+
+    ``numpy_view()`` alone does not own its memory: once the ``mp.Image`` it came from is
+    collected, the buffer goes back to MediaPipe and reading the view crashes the process.
+    An array made from this object has it as its ``base`` (and so does every view numpy
+    derives from that array), which ties the buffer's lifetime to the arrays that read it,
+    and the 2 MB mask is not copied each frame.
+    """
+
+    def __init__(self, image: mp.Image) -> None:
+        view = image.numpy_view()
+        view = view.reshape(view.shape[0], view.shape[1])
+        self._image = image
+        self.__array_interface__ = view.__array_interface__
+
+
+def _mask_array(image: mp.Image) -> np.ndarray:
+    """(H, W) float32 read-only mask, valid for as long as any view of it is held."""
+    return np.asarray(_MaskBuffer(image))
 
 
 def _landmark_arrays(landmarks, world_landmarks) -> tuple[np.ndarray, ...]:
@@ -97,6 +146,7 @@ class MediaPipePoseEstimator:
         self._last_people_check: float | None = None
         self._people = 0
         self._frames_seen = 0
+        self._counts_done = 0
 
     @property
     def name(self) -> str:
@@ -136,47 +186,68 @@ class MediaPipePoseEstimator:
         self._last_timestamp = stamp
         return stamp
 
-    def _count_people(self, image: mp.Image, time_ms: float, tracked: bool) -> int:
+    def prepare(self, frame) -> PreparedFrame:
+        """The model's input for ``frame``, plus the people count when one is due.
+
+        Safe to run on another thread than :meth:`process_prepared` (one thread at a time):
+        the pose stage runs it on the decode thread, so the image copy and the counter's
+        inference overlap the tracker instead of adding to it. The model leaves the second
+        of two cores mostly idle (it keeps about 1.1 cores busy).
+        """
+        return self.prepare_rgb(frame.rgb, frame.time_ms)
+
+    def prepare_rgb(self, rgb: np.ndarray, time_ms: float) -> PreparedFrame:
+        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError("expected an (H, W, 3) uint8 RGB frame")
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        return PreparedFrame(time_ms, image, self._count_people(image, time_ms))
+
+    def _count_people(self, image: mp.Image, time_ms: float) -> int | None:
+        """People in ``image`` if a count is due at ``time_ms``, else None."""
         if self._counter is None:
-            return int(tracked)
+            return None
         due = (
             self._last_people_check is None
             or time_ms - self._last_people_check >= self.options.people_check_ms
         )
-        if due:
-            self._people = len(self._counter.detect(image).pose_landmarks)
-            self._last_people_check = time_ms
-        # The tracker can hold a person the detector misses (and vice versa).
-        return max(self._people, int(tracked))
+        if not due:
+            return None
+        self._last_people_check = time_ms
+        if self._counts_done == 0:
+            with quiet_native_logs():  # the counter logs on its first inference
+                people = len(self._counter.detect(image).pose_landmarks)
+        else:
+            people = len(self._counter.detect(image).pose_landmarks)
+        self._counts_done += 1
+        return people
+
+    def process_prepared(self, prepared: PreparedFrame) -> PoseResult:
+        """Run the tracker on a frame made ready by :meth:`prepare`."""
+        stamp = self._timestamp(prepared.time_ms)
+        if self._frames_seen < 2:
+            with quiet_native_logs():  # the graph logs once more on its first inferences
+                result = self._tracker.detect_for_video(prepared.image, stamp)
+        else:
+            result = self._tracker.detect_for_video(prepared.image, stamp)
+        self._frames_seen += 1
+        tracked = bool(result.pose_landmarks)
+        if prepared.people is not None:
+            self._people = prepared.people
+        # Between checks the last count stands. The tracker can hold a person the detector
+        # misses, so a tracked frame always counts at least one; without a counter that is
+        # all we know.
+        people = max(self._people if self._counter is not None else 0, int(tracked))
+        if not tracked:
+            return PoseResult(time_ms=prepared.time_ms, num_people=people)
+        arrays = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])
+        mask = _mask_array(result.segmentation_masks[0]) if result.segmentation_masks else None
+        return PoseResult(prepared.time_ms, *arrays, num_people=people, mask=mask)
 
     def process_rgb(self, rgb: np.ndarray, time_ms: float) -> PoseResult:
-        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-            raise ValueError("expected an (H, W, 3) uint8 RGB frame")
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._frames_seen < 2:
-            # The graph logs once more on its first inferences.
-            with quiet_native_logs():
-                result = self._tracker.detect_for_video(image, self._timestamp(time_ms))
-                tracked = bool(result.pose_landmarks)
-                people = self._count_people(image, time_ms, tracked)
-        else:
-            result = self._tracker.detect_for_video(image, self._timestamp(time_ms))
-            tracked = bool(result.pose_landmarks)
-            people = self._count_people(image, time_ms, tracked)
-        self._frames_seen += 1
-        if not tracked:
-            return PoseResult(time_ms=time_ms, num_people=people)
-        arrays = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])
-        mask = None
-        if result.segmentation_masks:
-            # A copy, not numpy_view() itself: the view does not keep MediaPipe's buffer
-            # alive, and reading it after the next frame crashes the process.
-            mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32)
-            mask = mask.reshape(mask.shape[0], mask.shape[1])
-        return PoseResult(time_ms, *arrays, num_people=people, mask=mask)
+        return self.process_prepared(self.prepare_rgb(rgb, time_ms))
 
     def process(self, frame) -> PoseResult:
-        """Pose of one :class:`formcheck.frames.Frame`."""
+        """Pose of one :class:`formcheck.frames.Frame` (prepare and track in this thread)."""
         return self.process_rgb(frame.rgb, frame.time_ms)
 
     def close(self) -> None:
