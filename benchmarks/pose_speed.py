@@ -1,6 +1,6 @@
 """Pose-stage speed against a bare PoseLandmarker loop, and peak memory on long clips.
 
-    python benchmarks/pose_speed.py [CLIP] [--model full] [--repeats 5] [--memory]
+    python benchmarks/pose_speed.py [CLIP] [--model full] [--repeats 3] [--memory]
 
 (a) bare: MediaPipe PoseLandmarker in VIDEO mode over frames decoded (and downscaled the same
     way) beforehand, so only the model is timed;

@@ -122,21 +122,24 @@ def prefetch(
     buffer: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
+    def hand_over(item: object) -> bool:
+        """Queue ``item`` unless the consumer has gone; False once it has."""
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for frame in frames:
-                item = frame if work is None else work(frame)
-                while not stop.is_set():
-                    try:
-                        buffer.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if stop.is_set() or not hand_over(frame if work is None else work(frame)):
                     return
-            buffer.put(_END)
+            hand_over(_END)
         except BaseException as exc:  # handed to the consumer, raised in its thread
-            buffer.put(exc)
+            hand_over(exc)
 
     worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
     worker.start()
@@ -149,8 +152,11 @@ def prefetch(
                 raise item
             yield item
     finally:
+        # Wait for the worker to finish the frame in hand (one decode and one ``work``, tens
+        # of ms): the caller closes the source and the estimator next, and ``work`` must not
+        # be running on them when it does.
         stop.set()
-        worker.join(timeout=2.0)
+        worker.join()
 
 
 def run_pose(
@@ -171,9 +177,10 @@ def run_pose(
     if prepare is not None:
         # The estimator's per-frame set-up (image conversion, people count) runs on the
         # decode thread, next to decoding, and only the tracker runs here.
-        items: Iterable = prefetch(frames, work=lambda frame: (frame, prepare(frame)))
+        ahead = prefetch(frames, work=lambda frame: (frame, prepare(frame)))
     else:
-        items = ((frame, None) for frame in (prefetch(frames) if decode_ahead else frames))
+        ahead = prefetch(frames, work=lambda frame: (frame, None)) if decode_ahead else None
+    items: Iterable = ahead if ahead is not None else ((frame, None) for frame in frames)
     collect = _Collector(builder, measures, background=decode_ahead)
     try:
         with _progress(source.frame_count, Path(source.name).name, progress) as bar:
@@ -186,6 +193,10 @@ def run_pose(
                 bar.update(1)
         collect.finish()
     finally:
+        # On an error, stop the decode thread now (not when the traceback is freed): the
+        # caller closes the estimator next, and prepare() must not run on a closed one.
+        if ahead is not None:
+            ahead.close()
         collect.close()
     return builder.build()
 
@@ -210,6 +221,7 @@ class _Collector:
         self._builder = builder
         self._measures = dict(measures or {})
         self._error: BaseException | None = None
+        self._failed = False  # set for good at the first error: later frames are not measured
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         if background:
@@ -231,11 +243,12 @@ class _Collector:
             item = self._queue.get()
             if item is _END:
                 return
-            if self._error is None:  # after an error, keep taking items so add() never blocks
+            if not self._failed:  # after an error, keep taking items so add() never blocks
                 try:
                     self._collect(*item)
                 except BaseException as exc:
                     self._error = exc
+                    self._failed = True
 
     def _raise_error(self) -> None:
         if self._error is not None:

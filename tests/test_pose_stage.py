@@ -6,16 +6,23 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from formcheck.frames import ArraySource, open_source
 from formcheck.pipeline import prefetch, run_pose
-from formcheck.pose import MediaPipePoseEstimator, PoseOptions, ReplayPoseEstimator
+from formcheck.pose import MediaPipePoseEstimator, PoseOptions, PoseResult, ReplayPoseEstimator
 from formcheck.pose.backend import quiet_native_logs
 from formcheck.series import PoseSeries, SourceInfo
-from formcheck.silhouette import MASK_THRESHOLD, MAX_REACH, PROFILE_POSITIONS, torso_profile
+from formcheck.silhouette import (
+    MASK_THRESHOLD,
+    MAX_REACH,
+    PROFILE_POSITIONS,
+    back_profile_measure,
+    torso_profile,
+)
 from tests.conftest import SAMPLES
 
 
@@ -27,25 +34,77 @@ def saved_series_with_nobody(frames: int):
 
 
 def test_set_up_on_the_decode_thread_gives_the_same_series_as_one_thread():
-    """prepare() on the decode thread and process_prepared() here must equal process()."""
-    clip = SAMPLES / "kbswing_good.mp4"
+    """prepare() on the decode thread, the tracker here and the measures on the collector
+    thread must give exactly what process() and the measure give on one thread."""
+    with open_source(SAMPLES / "kbswing_good.mp4") as source:
+        people = [frame.rgb for frame in source][:45]
+    blank = np.full_like(people[0], 128)
+    # A second person (the same swinger) stands in on frames 15-29, so the counts change and
+    # must land on the same frames both ways.
+    frames = [
+        np.ascontiguousarray(np.concatenate([rgb, rgb if 15 <= i < 30 else blank], axis=1))
+        for i, rgb in enumerate(people)
+    ]
     # A short people-check interval so several counts land in the clip.
-    options = PoseOptions(model="lite", with_masks=True, people_check_ms=300.0)
-    with MediaPipePoseEstimator(options) as estimator, open_source(clip) as source:
-        frames = [frame for frame in source][:45]
-        one_thread = [estimator.process(frame) for frame in frames]
+    options = PoseOptions(model="full", with_masks=True, people_check_ms=300.0)
+    one_source = ArraySource(frames, fps=30.0)
+    with MediaPipePoseEstimator(options) as estimator:
+        one_thread = [(frame, estimator.process(frame)) for frame in one_source]
+        expected_profile = np.stack([back_profile_measure(f, r) for f, r in one_thread])
+        expected_profile = expected_profile.astype(np.float32)  # as the series stores it
+    threaded_source = ArraySource(frames, fps=30.0)
     with MediaPipePoseEstimator(options) as estimator:
         series = run_pose(
-            ArraySource([f.rgb for f in frames], fps=source.info.fps),
+            threaded_source,
             estimator,
-            source.info,
+            threaded_source.info,
+            measures={"back_profile": back_profile_measure},
             progress=False,
             decode_ahead=True,
         )
-    assert len(series) == len(frames)
-    assert np.array_equal(series.num_people, [r.num_people for r in one_thread])
-    assert all(r.found for r in one_thread)
-    np.testing.assert_array_equal(series.image, np.stack([r.image for r in one_thread]))
+    counts = [r.num_people for _, r in one_thread]
+    assert set(counts) == {1, 2}, counts
+    assert np.array_equal(series.num_people, counts)
+    assert all(r.found for _, r in one_thread)
+    np.testing.assert_array_equal(series.image, np.stack([r.image for _, r in one_thread]))
+    assert np.isfinite(expected_profile).any()
+    np.testing.assert_array_equal(series.extras["back_profile"], expected_profile)
+
+
+class _BreaksOnFrame3:
+    """A stand-in model whose tracker fails on frame 3 and which records late prepare calls."""
+
+    name = "breaks-on-3"
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.prepared_after_close = 0
+
+    def prepare(self, frame):
+        time.sleep(0.02)  # a decode-thread step that takes a while, like the people count
+        if self.closed:
+            self.prepared_after_close += 1
+        return frame.index
+
+    def process_prepared(self, index):
+        if index == 3:
+            raise RuntimeError("the model failed on frame 3")
+        return PoseResult(time_ms=index * 100.0)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_failed_frame_stops_the_decode_thread_before_the_model_is_closed():
+    source = ArraySource([np.zeros((8, 8, 3), np.uint8)] * 60, fps=10.0)
+    estimator = _BreaksOnFrame3()
+    with pytest.raises(RuntimeError, match="frame 3") as raised:
+        run_pose(source, estimator, source.info, progress=False)
+    estimator.close()  # what extract_pose_series does next, while the traceback is alive
+    time.sleep(0.2)
+    assert raised.value is not None
+    assert estimator.prepared_after_close == 0
+    assert not any(t.name == "formcheck-decode" for t in threading.enumerate())
 
 
 def test_mask_stays_readable_after_later_frames_and_after_close():

@@ -112,6 +112,7 @@ class _MaskBuffer:
         view = image.numpy_view()
         view = view.reshape(view.shape[0], view.shape[1])
         self._image = image
+        self._view = view  # in case a mediapipe version hands out its own array, not a view
         self.__array_interface__ = view.__array_interface__
 
 
@@ -214,7 +215,10 @@ class MediaPipePoseEstimator:
             return None
         self._last_people_check = time_ms
         if self._counts_done == 0:
-            with quiet_native_logs():  # the counter logs on its first inference
+            # The counter logs on its first inference. On the decode thread this silences the
+            # whole process for that one inference (fd 2 is shared), at the very start of a
+            # clip, while the tracker's own first frames are silenced anyway.
+            with quiet_native_logs():
                 people = len(self._counter.detect(image).pose_landmarks)
         else:
             people = len(self._counter.detect(image).pose_landmarks)

@@ -17,7 +17,9 @@ class PoseResult:
     visibility: np.ndarray | None = None  # (33,)
     presence: np.ndarray | None = None  # (33,)
     num_people: int = 0  # people seen in the frame (latest people check when tracking)
-    mask: np.ndarray | None = None  # (H, W) float32 0..1, the tracked person's silhouette
+    # (H, W) float32 0..1, the tracked person's silhouette. Read-only: it is MediaPipe's own
+    # buffer (kept alive by the array), not a copy; copy it before writing to it.
+    mask: np.ndarray | None = None
 
     @property
     def found(self) -> bool:
