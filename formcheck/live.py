@@ -761,10 +761,14 @@ class _ThreadedStage:
         self._generation = 0
         self._live = source.info.is_live
         self._threads: list[threading.Thread] = []
-        frames: Iterator[Frame] = iter(source)
-        if not source.info.is_live:
-            frames = self._prefetch(frames)
-        self._frames = frames
+        # Pairs of (frame, the estimator's prepared input or None). A file is decoded ahead,
+        # and the estimator's per-frame set-up (image conversion, people count) runs there too,
+        # off the model's thread, as in the offline pose stage.
+        prepare = getattr(estimator, "prepare", None)
+        if source.info.is_live:
+            self._frames: Iterator[tuple[Frame, object]] = ((f, None) for f in iter(source))
+        else:
+            self._frames = self._prefetch(iter(source), prepare)
         self._worker = self._start(self._work, "formcheck pose")
 
     def _start(self, target: Callable[[], None], name: str) -> threading.Thread:
@@ -773,7 +777,9 @@ class _ThreadedStage:
         thread.start()
         return thread
 
-    def _prefetch(self, frames: Iterator[Frame]) -> Iterator[Frame]:
+    def _prefetch(
+        self, frames: Iterator[Frame], prepare: Callable[[Frame], object] | None
+    ) -> Iterator[tuple[Frame, object]]:
         decoded: queue.Queue = queue.Queue(maxsize=2)
 
         def put(item: object) -> bool:
@@ -788,7 +794,7 @@ class _ThreadedStage:
         def read() -> None:
             try:
                 for frame in frames:
-                    if not put(frame):
+                    if not put((frame, None if prepare is None else prepare(frame))):
                         return
                 put(_END)
             except BaseException as exc:  # handed to the worker, which hands it on
@@ -796,7 +802,7 @@ class _ThreadedStage:
 
         self._start(read, "formcheck decode")
 
-        def served() -> Iterator[Frame]:
+        def served() -> Iterator[tuple[Frame, object]]:
             while True:
                 try:
                     item = decoded.get(timeout=0.05)
@@ -828,9 +834,12 @@ class _ThreadedStage:
                     if self._stop.is_set():
                         return
                     generation = self._generation
-                frame = next(self._frames)
+                frame, prepared = next(self._frames)
                 arrival = time.perf_counter()
-                result = self._estimator.process(frame)
+                if prepared is None:
+                    result = self._estimator.process(frame)
+                else:
+                    result = self._estimator.process_prepared(prepared)
                 pose_ms = (time.perf_counter() - arrival) * 1000.0
                 self._hand_over(_Posed(frame, result, arrival, pose_ms, generation))
         except StopIteration:

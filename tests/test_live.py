@@ -696,3 +696,33 @@ def test_setup_hints_stop_once_reps_are_under_way(tmp_path: Path, monkeypatch) -
     first_rep = next(i for i, line in enumerate(lines) if " rep " in line)
     assert lines.index(setup_lines[1]) > first_rep
     assert run.sets[0].cues  # a hint never holds cues back
+
+
+def test_a_file_through_the_threaded_stage_matches_one_thread_with_the_real_model(
+    tmp_path: Path,
+) -> None:
+    """Played from a file, the frame set-up (image, people count) runs on the decode thread;
+    the verdict, reps, cues and people counts must equal the one-thread loop's."""
+    from formcheck.pose import MediaPipePoseEstimator, PoseOptions
+
+    outcomes = []
+    for pipelined in (True, False):
+        options = PoseOptions(model="lite", with_masks=False, people_check_ms=1000.0)
+        with MediaPipePoseEstimator(options) as estimator:
+            run, _, lines = run_clip(
+                "kbswing_leanback", "kbswing", tmp_path, estimator=estimator, draw=False,
+                pipelined=pipelined,
+            )  # fmt: skip
+        record = run.sets[0]
+        outcomes.append(
+            (
+                run.frames,
+                record.result.summary.rep_count,
+                sorted((f.code, f.start_ms) for f in record.result.faults),
+                [(c.code, c.time_ms) for c in record.cues],
+                [line for line in lines if " rep " in line],
+            )
+        )
+    threaded, one_thread = outcomes
+    assert threaded == one_thread
+    assert threaded[1] >= 4  # the model, not a replay, found the swings
