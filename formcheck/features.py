@@ -137,6 +137,10 @@ class Features:
         return tuple(self.values)
 
 
+_PAIR_LEFTS = np.array([left for left, _ in SIDE_PAIRS.values()])
+_PAIR_RIGHTS = np.array([right for _, right in SIDE_PAIRS.values()])
+
+
 def body_parts(
     pixels: np.ndarray, visibility: np.ndarray
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -148,13 +152,18 @@ def body_parts(
     px = np.asarray(pixels, dtype=np.float64)
     vis = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0)
     vis = np.where(vis >= MIN_VISIBILITY, vis, 0.0)
+    # All pairs in one vectorised call: the live loop calls this on every frame, and a call
+    # per pair cost ~2 ms of the judge's time per frame in numpy overhead alone.
+    lefts, rights = _PAIR_LEFTS, _PAIR_RIGHTS
+    mids = geo.weighted_midpoint(
+        px[..., lefts, :], px[..., rights, :], vis[..., lefts], vis[..., rights], PAIR_MIN_WEIGHT
+    )
+    best = np.maximum(vis[..., lefts], vis[..., rights])
     parts: dict[str, np.ndarray] = {}
     part_vis: dict[str, np.ndarray] = {}
-    for name, (left, right) in SIDE_PAIRS.items():
-        parts[name] = geo.weighted_midpoint(
-            px[..., left, :], px[..., right, :], vis[..., left], vis[..., right], PAIR_MIN_WEIGHT
-        )
-        part_vis[name] = np.maximum(vis[..., left], vis[..., right])
+    for i, name in enumerate(SIDE_PAIRS):
+        parts[name] = mids[..., i, :]
+        part_vis[name] = best[..., i]
     nose_ok = (vis[..., Landmark.NOSE] > 0)[..., None]
     parts["nose"] = np.where(nose_ok, px[..., Landmark.NOSE, :], np.nan)
     part_vis["nose"] = vis[..., Landmark.NOSE]

@@ -534,3 +534,26 @@ def test_majority_facing_and_bad_facing():
         compute_features(series, facing=np.array([1, 1]))
     with pytest.raises(InputError):
         compute_features(series, facing=2)
+
+
+def test_body_parts_in_one_call_equal_each_pair_on_its_own():
+    """body_parts takes every pair in one vectorised call; it must equal a call per pair, on
+    one frame (the live loop) and on a series, with NaNs and weak points in the mix."""
+    from formcheck import geometry
+    from formcheck.features import MIN_VISIBILITY, PAIR_MIN_WEIGHT, body_parts
+
+    rng = np.random.default_rng(3)
+    pixels = rng.uniform(0, 640, size=(50, 33, 2))
+    visibility = rng.uniform(0, 1, size=(50, 33))
+    pixels[rng.random((50, 33)) < 0.1] = np.nan
+    visibility[rng.random((50, 33)) < 0.1] = np.nan
+    for px, vis in ((pixels, visibility), (pixels[7], visibility[7])):
+        parts, part_vis = body_parts(px, vis)
+        v = np.nan_to_num(vis, nan=0.0)
+        v = np.where(v >= MIN_VISIBILITY, v, 0.0)
+        for name, (left, right) in SIDE_PAIRS.items():
+            expected = geometry.weighted_midpoint(
+                px[..., left, :], px[..., right, :], v[..., left], v[..., right], PAIR_MIN_WEIGHT
+            )
+            np.testing.assert_array_equal(parts[name], expected)
+            np.testing.assert_array_equal(part_vis[name], np.maximum(v[..., left], v[..., right]))
