@@ -51,6 +51,15 @@ def normalise_exercise(name: str) -> str:
     return key
 
 
+def needs_masks(exercise: str) -> bool:
+    """Whether to ask the model for segmentation masks for ``exercise`` (a normalised name).
+
+    Masks cost the model about 13% and feed only the deadlift's silhouette check; with
+    "auto" the clip may turn out to be a deadlift, so they stay on.
+    """
+    return exercise in ("deadlift", "auto")
+
+
 def _not_assessable(exercise: str, reason: str, series: PoseSeries) -> ExerciseResult:
     return ExerciseResult(
         exercise=exercise,

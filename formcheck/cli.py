@@ -106,6 +106,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         analyze_clip,
         analyze_series,
         load_rule_configs,
+        needs_masks,
         normalise_exercise,
     )
     from formcheck.cli_outputs import check_outputs, write_outputs
@@ -132,9 +133,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         analysis = analyze_clip(
             args.video,
             exercise,
-            # Masks cost the model about 13% and feed only the deadlift's silhouette check;
-            # with "auto" the clip may turn out to be a deadlift, so they stay on.
-            pose_options=_pose_stage_options(args, with_masks=exercise in ("deadlift", "auto")),
+            pose_options=_pose_stage_options(args, with_masks=needs_masks(exercise)),
             configs=configs,
             progress=args.progress,
         )

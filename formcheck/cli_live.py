@@ -186,7 +186,7 @@ def _warn(message: str) -> None:
 
 def cmd_live(args: argparse.Namespace) -> int:
     """Run a live session; returns the exit code (raises FormcheckError for user errors)."""
-    from formcheck.analysis import load_rule_configs, normalise_exercise
+    from formcheck.analysis import load_rule_configs, needs_masks, normalise_exercise
     from formcheck.frames import open_source
     from formcheck.live import LiveCoach, check_writable, run_live
     from formcheck.speech import DEFAULT_COOLDOWN_S, CuePolicy, open_speaker
@@ -220,7 +220,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         # The silhouette (segmentation mask) is the deadlift's second rounded-back signal;
         # the other exercises do not read it, so they skip its cost.
         estimator = MediaPipePoseEstimator(
-            PoseOptions(model=args.model, with_masks=exercise in ("deadlift", "auto"))
+            PoseOptions(model=args.model, with_masks=needs_masks(exercise))
         )
         if args.source is not None:
             spec: str | int = args.source

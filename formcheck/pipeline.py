@@ -220,8 +220,7 @@ class _Collector:
     ) -> None:
         self._builder = builder
         self._measures = dict(measures or {})
-        self._error: BaseException | None = None
-        self._failed = False  # set for good at the first error: later frames are not measured
+        self._error: BaseException | None = None  # the first failure; later frames are skipped
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         if background:
@@ -243,17 +242,16 @@ class _Collector:
             item = self._queue.get()
             if item is _END:
                 return
-            if not self._failed:  # after an error, keep taking items so add() never blocks
+            if self._error is None:  # after an error, keep taking items so add() never blocks
                 try:
                     self._collect(*item)
                 except BaseException as exc:
                     self._error = exc
-                    self._failed = True
 
     def _raise_error(self) -> None:
+        # Raised once: the caller's loop ends at the first raise and only close() follows.
         if self._error is not None:
-            error, self._error = self._error, None
-            raise error
+            raise self._error
 
     def add(self, frame: Frame, result: PoseResult) -> None:
         if self._queue is None:

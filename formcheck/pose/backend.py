@@ -147,7 +147,6 @@ class MediaPipePoseEstimator:
         self._last_people_check: float | None = None
         self._people = 0
         self._frames_seen = 0
-        self._counts_done = 0
 
     @property
     def name(self) -> str:
@@ -213,17 +212,15 @@ class MediaPipePoseEstimator:
         )
         if not due:
             return None
+        first = self._last_people_check is None
         self._last_people_check = time_ms
-        if self._counts_done == 0:
+        if first:
             # The counter logs on its first inference. On the decode thread this silences the
             # whole process for that one inference (fd 2 is shared), at the very start of a
             # clip, while the tracker's own first frames are silenced anyway.
             with quiet_native_logs():
-                people = len(self._counter.detect(image).pose_landmarks)
-        else:
-            people = len(self._counter.detect(image).pose_landmarks)
-        self._counts_done += 1
-        return people
+                return len(self._counter.detect(image).pose_landmarks)
+        return len(self._counter.detect(image).pose_landmarks)
 
     def process_prepared(self, prepared: PreparedFrame) -> PoseResult:
         """Run the tracker on a frame made ready by :meth:`prepare`."""
@@ -237,10 +234,9 @@ class MediaPipePoseEstimator:
         tracked = bool(result.pose_landmarks)
         if prepared.people is not None:
             self._people = prepared.people
-        # Between checks the last count stands. The tracker can hold a person the detector
-        # misses, so a tracked frame always counts at least one; without a counter that is
-        # all we know.
-        people = max(self._people if self._counter is not None else 0, int(tracked))
+        # Between checks the last count stands (0 without a counter). The tracker can hold a
+        # person the detector misses, so a tracked frame always counts at least one.
+        people = max(self._people, int(tracked))
         if not tracked:
             return PoseResult(time_ms=prepared.time_ms, num_people=people)
         arrays = _landmark_arrays(result.pose_landmarks[0], result.pose_world_landmarks[0])
