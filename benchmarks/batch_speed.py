@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.batch import (  # noqa: E402
+from formcheck.apps.batch import (  # noqa: E402
     BatchResult,
     _init_worker,
     estimator_factory,
@@ -38,9 +38,9 @@ from formcheck.batch import (  # noqa: E402
 
 def warm(model: str | None) -> int:
     """Run in each worker before timing: import everything, locate the model."""
-    import formcheck.pipeline  # noqa: F401
+    import formcheck.engine.recognize  # noqa: F401
     import formcheck.pose.backend  # noqa: F401
-    import formcheck.recognize  # noqa: F401
+    import formcheck.pose.stage  # noqa: F401
 
     estimator_factory(model)
     return os.getpid()

@@ -54,9 +54,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.rules.deadlift import DeadliftConfig, DeadliftRule  # noqa: E402
-from formcheck.series import PoseSeries  # noqa: E402
-from formcheck.smoothing import ButterworthSmoother  # noqa: E402
+from formcheck.exercises.deadlift.session import DeadliftConfig, DeadliftRule  # noqa: E402
+from formcheck.series.core import PoseSeries  # noqa: E402
+from formcheck.series.smoothing import ButterworthSmoother  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 LEVELS = (0, 5, 10, 15, 20, 25, 30, 40)
@@ -119,8 +119,8 @@ def load_series(path: Path) -> PoseSeries:
 
 def extract(video: Path, out: Path) -> PoseSeries:
     """Raw (unsmoothed) series with the back profile, saved to ``out``."""
-    from formcheck.pipeline import PoseStageOptions, extract_pose_series
-    from formcheck.silhouette import back_profile_measure
+    from formcheck.features.silhouette import back_profile_measure
+    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 
     series = extract_pose_series(
         str(video),
@@ -416,7 +416,7 @@ def _counts_text(c: dict) -> str:
 
 def cross_validation(cache: Path) -> dict:
     """Leave-one-group-out estimate of ``rounded_back``, re-scored from the cached series only."""
-    from formcheck.rules.config import preset
+    from formcheck.exercises.config import preset
 
     rows = labelled_rows()
     if rows is None:

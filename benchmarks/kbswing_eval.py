@@ -42,9 +42,9 @@ from formcheck.datasets.swing_tracks import (  # noqa: E402
     read_swing_groundtruth,
     read_swing_track,
 )
-from formcheck.rules.kbswing import KettlebellSwingRule, SwingConfig  # noqa: E402
-from formcheck.series import PoseSeries  # noqa: E402
-from formcheck.smoothing import ButterworthSmoother  # noqa: E402
+from formcheck.exercises.kbswing.session import KettlebellSwingRule, SwingConfig  # noqa: E402
+from formcheck.series.core import PoseSeries  # noqa: E402
+from formcheck.series.smoothing import ButterworthSmoother  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 KEYPOINTS = DATA / "keypoints"
@@ -145,7 +145,7 @@ def _per_rep_measures(result) -> None:
 
 # ----------------------------------------------------------------------------- pose model
 def model_series(video: Path, model: str, cache: Path) -> PoseSeries:
-    from formcheck.pipeline import PoseStageOptions, extract_pose_series
+    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / f"{video.stem}.{model}.npz"
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    from formcheck.rules.config import preset
+    from formcheck.exercises.config import preset
 
     cfg = preset(SwingConfig, args.strictness)
     rule = KettlebellSwingRule(cfg)

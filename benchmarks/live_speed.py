@@ -11,7 +11,7 @@ Three paths, each timed in this one process (interleaved when ``--repeat`` > 1, 
     pose, One Euro smoothing, features, rules, cue selection, overlay drawing), via the
     command's own handler; frames/s over the loop (model loading excluded);
 (c) annotate: ``formcheck analyze CLIP --annotate OUT.mp4`` the way the command does it
-    (``analyze_clip`` with masks, then ``formcheck.annotate.write_annotated_video`` decoding
+    (``analyze_clip`` with masks, then ``formcheck.outputs.annotate.write_annotated_video`` decoding
     again, drawing and encoding H.264); skipped when that module or PyAV is missing.
 
 Prints frames/s, the ratios (targets: live >= 0.9 x bare, annotate >= 0.75 x bare) and the live
@@ -40,7 +40,7 @@ MAX_SIZE = 960  # the CLI default for both commands
 
 
 def live_masks(exercise: str) -> bool:
-    """Whether ``formcheck live`` asks the model for masks (see formcheck.cli_live)."""
+    """Whether ``formcheck live`` asks the model for masks (see formcheck.cli.live)."""
     return exercise in ("deadlift", "auto")
 
 
@@ -70,7 +70,7 @@ def bare(clip: Path, model: str, exercise: str) -> dict[str, float]:
 
 
 def live(clip: Path, model: str, exercise: str) -> dict[str, float]:
-    from formcheck.cli_live import add_live_parser
+    from formcheck.cli.live import add_live_parser
 
     parser = argparse.ArgumentParser()
     add_live_parser(parser.add_subparsers())
@@ -107,15 +107,15 @@ def live(clip: Path, model: str, exercise: str) -> dict[str, float]:
 
 def annotate(clip: Path, model: str, exercise: str) -> dict[str, float] | None:
     try:
-        from formcheck.annotate import write_annotated_video
-        from formcheck.video_out import require_av
+        from formcheck.outputs.annotate import write_annotated_video
+        from formcheck.outputs.video_out import require_av
 
         require_av()
     except Exception as exc:  # module not there yet, or PyAV missing
         print(f"annotate: skipped ({type(exc).__name__}: {exc})")
         return None
-    from formcheck.analysis import analyze_clip
-    from formcheck.pipeline import PoseStageOptions
+    from formcheck.engine.analyze import analyze_clip
+    from formcheck.pose.stage import PoseStageOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "annotated.mp4"

@@ -37,15 +37,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from formcheck.features import compute_features  # noqa: E402
-from formcheck.rules.plank import (  # noqa: E402
+from formcheck.exercises.plank.session import (  # noqa: E402
     PlankConfig,
     PlankFrameVerdicts,
     PlankRule,
     classify_series_frames,
 )
-from formcheck.series import PoseSeries  # noqa: E402
-from formcheck.smoothing import ButterworthSmoother  # noqa: E402
+from formcheck.features.core import compute_features  # noqa: E402
+from formcheck.series.core import PoseSeries  # noqa: E402
+from formcheck.series.smoothing import ButterworthSmoother  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SIZE = (640, 480)
@@ -66,7 +66,7 @@ def _fmt(v: float, digits: int = 1) -> str:
 # ----------------------------------------------------------------------------- pose model
 def model_series(video: Path, name: str, cache: Path, model: str) -> PoseSeries:
     """Raw (unsmoothed) series of ``video``, cached as ``<cache>/<name>.<model>.npz``."""
-    from formcheck.pipeline import PoseStageOptions, extract_pose_series
+    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 
     out = cache / f"{name}.{model}.npz"
     if out.is_file():
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
 
-    from formcheck.rules.config import preset
+    from formcheck.exercises.config import preset
 
     cfg = preset(PlankConfig, args.strictness)
     rule = PlankRule(cfg)

@@ -4,7 +4,7 @@
     python benchmarks/plank_keypoints.py --frame-size 1280x720 FILE.csv
 
 Each row of a table is an independent labelled pose (no time axis), so each is judged on its
-own by :func:`formcheck.rules.plank.classify_plank_frames`, the per-frame logic the plank
+own by :func:`formcheck.exercises.plank.session.classify_plank_frames`, the per-frame logic the plank
 session itself runs (not a copy). Verdicts map to the table's classes:
 
 * C/H/L files: ``H`` if ``hips_piked`` is flagged, ``L`` if ``hips_sagging``, else ``C``
@@ -36,7 +36,7 @@ from formcheck.datasets.plank_tables import (  # noqa: E402
     read_plank_table,
 )
 from formcheck.errors import FormcheckError  # noqa: E402
-from formcheck.rules.plank import FAULT_CODES, PlankConfig, classify_series_frames  # noqa: E402
+from formcheck.exercises.plank.session import FAULT_CODES, PlankConfig, classify_series_frames  # noqa: E402
 
 HIP_CLASSES = ("C", "H", "L")
 BINARY_CLASSES = ("good", "bad")
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strictness", default="standard", help="relaxed|standard|strict")
     args = parser.parse_args(argv)
     try:
-        from formcheck.rules.config import preset
+        from formcheck.exercises.config import preset
 
         config = preset(PlankConfig, args.strictness)
         width, height = (int(v) for v in args.frame_size.lower().split("x"))

@@ -33,8 +33,8 @@ def bare_fps(clip: Path, model: str, max_size: int, masks: bool) -> tuple[float,
     from mediapipe.tasks.python import BaseOptions, vision
 
     from formcheck.frames import open_source
-    from formcheck.model_store import resolve_model
     from formcheck.pose.backend import quiet_native_logs
+    from formcheck.pose.models import resolve_model
 
     with open_source(clip, max_size=max_size) as source:
         frames = [(f.rgb, f.time_ms) for f in source]
@@ -64,8 +64,8 @@ def bare_fps(clip: Path, model: str, max_size: int, masks: bool) -> tuple[float,
 
 
 def formcheck_fps(clip: Path, model: str, max_size: int) -> tuple[float, int]:
-    from formcheck.pipeline import PoseStageOptions, extract_pose_series
     from formcheck.pose import MediaPipePoseEstimator, PoseOptions
+    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 
     options = PoseStageOptions(model=model, max_size=max_size)
     # The model is loaded before the clock starts, as for the bare loop: this compares
@@ -91,8 +91,8 @@ def render_long_clip(path: Path, seconds: float) -> Path:
     One minute of swings is rendered, then repeated (re-encoded) to the length asked for.
     """
     from formcheck.frames import open_source
+    from formcheck.outputs.video_out import H264Writer
     from formcheck.synth import kettlebell_swing, render_clip
-    from formcheck.video_out import H264Writer
 
     minute = path.with_name("swings_1min.mp4")
     if not minute.exists():
@@ -112,7 +112,7 @@ def render_long_clip(path: Path, seconds: float) -> Path:
 def peak_memory_mb(clip: Path, model: str) -> dict:
     code = (
         f"import resource, sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
-        "from formcheck.pipeline import extract_pose_series, PoseStageOptions\n"
+        "from formcheck.pose.stage import extract_pose_series, PoseStageOptions\n"
         f"s = extract_pose_series({str(clip)!r}, PoseStageOptions(model={model!r}), progress=False)\n"
         "print(json.dumps({'frames': len(s), "
         "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"

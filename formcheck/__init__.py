@@ -8,7 +8,7 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 from formcheck.errors import ConfigError, FormcheckError, InputError, ModelError  # noqa: E402
-from formcheck.series import PoseSeries, SourceInfo  # noqa: E402
+from formcheck.series.core import PoseSeries, SourceInfo  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # score_clip/score_clips load batch scoring (and pandas) only on first use.
     if name in ("score_clip", "score_clips"):
-        from formcheck import batch
+        from formcheck.apps import batch
 
         return getattr(batch, name)
     raise AttributeError(f"module 'formcheck' has no attribute {name!r}")

@@ -201,8 +201,8 @@ def setup_picture(setup: Setup) -> np.ndarray:
 
 def overlay_picture() -> np.ndarray:
     """A frame of the leaning-back swing sample with the overlay, from its exact landmarks."""
-    from formcheck.analysis import analyze_series
-    from formcheck.annotate import annotated_frames
+    from formcheck.engine.analyze import analyze_series
+    from formcheck.outputs.annotate import annotated_frames
     from formcheck.synth import GroundTruth
 
     clip = ROOT / "samples" / "kbswing_leanback.mp4"
@@ -221,9 +221,9 @@ def report_screenshot(out: Path) -> bool:
     if browser is None:
         print("no chromium: skipped the report screenshot", file=sys.stderr)
         return False
-    from formcheck.analysis import analyze_series
-    from formcheck.annotate import write_annotated_video
-    from formcheck.report_html import write_report
+    from formcheck.engine.analyze import analyze_series
+    from formcheck.outputs.annotate import write_annotated_video
+    from formcheck.outputs.report_html import write_report
     from formcheck.synth import GroundTruth
 
     clip = ROOT / "samples" / "kbswing_leanback.mp4"

@@ -2,7 +2,7 @@
 
 A 2D stick figure in the image plane (facing right or left) posed by a few angles per frame:
 torso lean from vertical, thigh and shin angles, and a head drop. A spine-flexion channel bows
-the back's outline (``extras["back_profile"]``, the same layout as formcheck.silhouette) and
+the back's outline (``extras["back_profile"]``, the same layout as formcheck.features.silhouette) and
 drops the head toward the floor, as a rounded back does. A hands channel moves the hands from
 hanging straight (holding the bar, or relaxed) to resting on the thighs just above the knees, as
 a lifter does after letting go of the bar. World landmarks put the left/right pairs along the
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.silhouette import PROFILE_POSITIONS
+from formcheck.features.silhouette import PROFILE_POSITIONS
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 W, H = 640, 480
 SHIN, THIGH, TORSO, NECK = 95.0, 100.0, 125.0, 28.0
@@ -281,7 +281,7 @@ def build_series(
         if noise_px:
             posterior = posterior + rng.normal(0.0, 0.004, posterior.shape)
         # Row 0 is the side of rotate90(hip -> shoulder) on screen: the front when facing
-        # right, the back when facing left (formcheck.silhouette / features conventions).
+        # right, the back when facing left (formcheck.features.silhouette / features conventions).
         rows = (anterior, posterior) if facing > 0 else (posterior, anterior)
         if view == "front":
             rows = (np.full_like(anterior, 0.3), np.full_like(anterior, 0.3))

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 L = Landmark
 # Segment lengths (m) of a 1.75 m adult.

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 UPPER_ARM, FOREARM, TORSO, THIGH, SHANK = 0.33, 0.27, 0.50, 0.45, 0.43
 ELBOW_H, WRIST_H, ANKLE_H, KNEE_H = 0.04, 0.04, 0.09, 0.05
@@ -99,7 +99,7 @@ def plank_points(
 
     # Head: the neck continues the trunk line (hip -> shoulder), turned toward the floor by
     # neck_deg (+ hanging, - craned), and the head turns with it. The nose sits ~0.10 m
-    # anterior (toward the floor) of the ear, as in formcheck.features' NOSE_NECK_OFFSET_DEG
+    # anterior (toward the floor) of the ear, as in formcheck.features.core' NOSE_NECK_OFFSET_DEG
     # reasoning, and a little caudal of it: the face line (ear -> nose) points
     # ``face_pitch_deg`` past the perpendicular to the trunk, toward the feet, which is what
     # the pose model reads for a head in line (PlankConfig.head_pitch_offset_deg).

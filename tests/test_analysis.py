@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from formcheck.analysis import analyze_clip, analyze_series, normalise_exercise
-from formcheck.cli import main
+from formcheck.cli.main import main
+from formcheck.engine.analyze import analyze_clip, analyze_series, normalise_exercise
 from formcheck.errors import ConfigError
-from formcheck.series import PoseSeries
+from formcheck.series.core import PoseSeries
 from tests.conftest import SAMPLES, shared_clip
 
 EXPECTED = {
@@ -58,7 +58,7 @@ def test_rescoring_saved_landmarks_gives_the_same_verdict(sample_analyses, tmp_p
 
 
 def test_strictness_changes_thresholds_not_the_landmarks(sample_analyses):
-    from formcheck.analysis import load_rule_configs
+    from formcheck.engine.analyze import load_rule_configs
 
     series = sample_analyses["kbswing_leanback"].series
     relaxed = analyze_series(series, "kbswing", load_rule_configs(strictness="relaxed"))

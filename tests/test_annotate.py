@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.analysis import analyze_series
-from formcheck.annotate import (
+from formcheck.engine.analyze import analyze_series
+from formcheck.errors import ConfigError, FormcheckError
+from formcheck.exercises.base import ExerciseResult, Fault
+from formcheck.outputs.annotate import (
     StateTimeline,
     active_faults,
     hold_clock,
@@ -24,10 +26,8 @@ from formcheck.annotate import (
     setup_messages,
     write_annotated_video,
 )
-from formcheck.errors import ConfigError, FormcheckError
-from formcheck.rules.core import ExerciseResult, Fault
+from formcheck.outputs.video_out import H264Writer
 from formcheck.synth import GroundTruth
-from formcheck.video_out import H264Writer
 
 av = pytest.importorskip("av")
 
@@ -256,8 +256,8 @@ def test_interrupted_encoding_leaves_no_file(tmp_path):
 
 # ------------------------------------------------------------------------------- CLI
 def analyze_parser() -> argparse.ArgumentParser:
-    from formcheck import cli
-    from formcheck.cli_outputs import add_output_options
+    import formcheck.cli.main as cli
+    from formcheck.cli.outputs import add_output_options
 
     parser = cli.build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -285,7 +285,7 @@ def test_cli_rejects_bad_output_paths_while_parsing(tmp_path, capsys):
 
 
 def test_cli_annotate_refuses_a_camera():
-    from formcheck.cli_outputs import check_outputs
+    from formcheck.cli.outputs import check_outputs
 
     args = analyze_parser().parse_args(["analyze", "0", "--annotate", "out.mp4"])
     with pytest.raises(ConfigError, match="camera"):
@@ -293,7 +293,7 @@ def test_cli_annotate_refuses_a_camera():
 
 
 def test_write_outputs_from_saved_landmarks_finds_the_video_beside_them(plank, tmp_path):
-    from formcheck.cli_outputs import write_outputs
+    from formcheck.cli.outputs import write_outputs
 
     clip, series, result = plank
     npz = series.save(tmp_path / "plank.npz")  # series.source.name is the video's file name
@@ -322,9 +322,9 @@ def test_write_outputs_from_saved_landmarks_finds_the_video_beside_them(plank, t
 @pytest.mark.model
 def test_end_to_end_with_the_lite_model(tmp_path):
     """analyze_clip with the real (lite) model, then every output through the CLI helper."""
-    from formcheck.analysis import analyze_clip
-    from formcheck.cli_outputs import write_outputs
-    from formcheck.pipeline import PoseStageOptions
+    from formcheck.cli.outputs import write_outputs
+    from formcheck.engine.analyze import analyze_clip
+    from formcheck.pose.stage import PoseStageOptions
 
     clip = SAMPLES / "kbswing_leanback.mp4"
     analysis = analyze_clip(

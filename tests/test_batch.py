@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 import formcheck
-import formcheck.batch as batch
-import formcheck.pipeline as pipeline
-from formcheck.batch import (
+import formcheck.apps.batch as batch
+import formcheck.pose.stage as pipeline
+from formcheck.apps.batch import (
     BatchInterrupted,
     BatchResult,
     BatchWarning,
@@ -31,8 +31,8 @@ from formcheck.batch import (
     score_clip,
     score_clips,
 )
-from formcheck.cache import LandmarkCache
-from formcheck.cli_batch import add_batch_parser
+from formcheck.cli.batch import add_batch_parser
+from formcheck.engine.cache import LandmarkCache
 from formcheck.errors import ConfigError, InputError
 from formcheck.synth import GroundTruth
 

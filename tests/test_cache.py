@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from formcheck.cache import (
+from formcheck.engine.cache import (
     CACHE_ENV,
     CacheKey,
     LandmarkCache,
@@ -19,8 +19,8 @@ from formcheck.cache import (
     file_sha256,
     options_token,
 )
-from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS
 
 KEY = CacheKey("ab" + "0" * 62, "1234567890abcdef")
 

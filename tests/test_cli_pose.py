@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.cli import main
-from formcheck.series import PoseSeries
+from formcheck.cli.main import main
+from formcheck.series.core import PoseSeries
 from tests.conftest import shared_clip
 
 
@@ -111,7 +111,7 @@ def test_models_lists_verified_bundles(capsys):
 
 
 def test_console_script_version_and_error_without_traceback(tmp_path):
-    exe = [sys.executable, "-m", "formcheck.cli"]
+    exe = [sys.executable, "-m", "formcheck.cli.main"]
     version = subprocess.run([*exe, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("formcheck ")
     failed = subprocess.run(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.batch import dask_executor, score_clips
-from formcheck.cache import LandmarkCache
+from formcheck.apps.batch import dask_executor, score_clips
+from formcheck.engine.cache import LandmarkCache
 from formcheck.errors import ConfigError
 
 distributed = pytest.importorskip("distributed")

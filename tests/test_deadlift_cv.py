@@ -13,7 +13,7 @@ from benchmarks.deadlift_eval import (
     group_pairs,
     scaled_config,
 )
-from formcheck.rules.deadlift import DeadliftConfig
+from formcheck.exercises.deadlift.session import DeadliftConfig
 
 SCALES = (0.6, 0.8, 1.0, 1.2, 1.4)
 

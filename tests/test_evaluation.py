@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.errors import ConfigError, InputError
-from formcheck.evaluation import (
+from formcheck.apps.evaluation import (
     EXERCISE_FAULTS,
     LABEL_TO_FAULT,
     ClipOutcome,
@@ -20,6 +19,7 @@ from formcheck.evaluation import (
     recognition_class,
     score_outcomes,
 )
+from formcheck.errors import ConfigError, InputError
 
 HEADER = "file,exercise,label,view,notes\n"
 
@@ -291,8 +291,8 @@ def test_evaluate_manifest_formcheck_error_message(tmp_path):
 
 
 def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch, capsys):
-    import formcheck.batch as batch
-    from formcheck.evaluate_cli import run_evaluation
+    import formcheck.apps.batch as batch
+    from formcheck.apps.evaluate import run_evaluation
 
     for name in ("a.mp4", "b.mp4"):
         (tmp_path / name).write_bytes(b"x")

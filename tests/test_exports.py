@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.analysis import analyze_series
+from formcheck.engine.analyze import analyze_series
 from formcheck.errors import ConfigError
-from formcheck.exports import (
+from formcheck.exercises.base import ExerciseResult, Fault, Rep
+from formcheck.features.core import FEATURE_NAMES, compute_features
+from formcheck.outputs.exports import (
     FRAME_COLUMNS,
     REP_COLUMNS,
     rep_fault_records,
@@ -23,8 +25,6 @@ from formcheck.exports import (
     write_reps_csv,
     write_reps_json,
 )
-from formcheck.features import FEATURE_NAMES, compute_features
-from formcheck.rules.core import ExerciseResult, Fault, Rep
 from formcheck.synth import GroundTruth
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.features import (
+from formcheck.features.core import (
     FEATURE_DEFINITIONS,
     NOSE_NECK_OFFSET_DEG,
     compute_features,
     compute_frame_features,
     majority_facing,
 )
-from formcheck.landmarks import SIDE_PAIRS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import SIDE_PAIRS, Landmark
 
 W, H = 1920, 1080  # a wide frame: features must come out in pixels, undistorted
 L = Landmark
@@ -539,8 +539,8 @@ def test_majority_facing_and_bad_facing():
 def test_body_parts_in_one_call_equal_each_pair_on_its_own():
     """body_parts takes every pair in one vectorised call; it must equal a call per pair, on
     one frame (the live loop) and on a series, with NaNs and weak points in the mix."""
-    from formcheck import geometry
-    from formcheck.features import MIN_VISIBILITY, PAIR_MIN_WEIGHT, body_parts
+    from formcheck.features import geometry
+    from formcheck.features.core import MIN_VISIBILITY, PAIR_MIN_WEIGHT, body_parts
 
     rng = np.random.default_rng(3)
     pixels = rng.uniform(0, 640, size=(50, 33, 2))

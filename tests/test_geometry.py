@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck import geometry as geo
+from formcheck.features import geometry as geo
 
 NAN = np.nan
 

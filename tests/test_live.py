@@ -18,9 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.errors import ConfigError, InputError
-from formcheck.frames import CameraSource, FrameSource, open_source
-from formcheck.live import (
+from formcheck.apps.live import (
     BLOCKING_SETUP,
     CHECKING_EXERCISE,
     SETUP_CROWD,
@@ -34,14 +32,16 @@ from formcheck.live import (
     run_live,
     setup_issue,
 )
-from formcheck.live_input import frame_input_from_result, frame_observation
-from formcheck.pipeline import SeriesBuilder
+from formcheck.errors import ConfigError, InputError
+from formcheck.exercises.base import FrameInput, frames_from_series
+from formcheck.features.frame_input import frame_input_from_result, frame_observation
+from formcheck.features.view import FrameView
+from formcheck.frames import CameraSource, FrameSource, open_source
+from formcheck.outputs.speech import CuePolicy
 from formcheck.pose.result import PoseResult
-from formcheck.rules.core import FrameInput, frames_from_series
-from formcheck.series import PoseSeries
-from formcheck.speech import CuePolicy
+from formcheck.pose.stage import SeriesBuilder
+from formcheck.series.core import PoseSeries
 from formcheck.synth import GroundTruth
-from formcheck.view import FrameView
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -515,7 +515,7 @@ def test_coach_rejects_time_going_backwards() -> None:
 def _live_args(*argv: str):
     import argparse
 
-    from formcheck.cli_live import add_live_parser
+    from formcheck.cli.live import add_live_parser
 
     parser = argparse.ArgumentParser()
     add_live_parser(parser.add_subparsers())
@@ -635,7 +635,7 @@ def test_nobody_in_view_is_not_assessed(tmp_path: Path) -> None:
 
 
 def test_opencv_window_when_a_display_exists() -> None:
-    from formcheck.cli_live import OpenCVWindow, display_available
+    from formcheck.cli.live import OpenCVWindow, display_available
 
     if not display_available():
         pytest.skip("no display here (run under xvfb-run to include this test)")
@@ -646,8 +646,8 @@ def test_opencv_window_when_a_display_exists() -> None:
 
 
 def test_frame_view_agrees_with_assess_frame_view() -> None:
-    from formcheck.live_input import frame_view
-    from formcheck.view import assess_frame_view
+    from formcheck.features.frame_input import frame_view
+    from formcheck.features.view import assess_frame_view
 
     s = truth("kbswing_leanback")
     w, h = s.source.width, s.source.height
@@ -668,8 +668,8 @@ def test_frame_view_agrees_with_assess_frame_view() -> None:
 
 
 def test_recogniser_waits_for_sure_then_takes_a_likely_guess() -> None:
-    from formcheck.live import _Recogniser
-    from formcheck.recognize import Recognition
+    from formcheck.apps.live import _Recogniser
+    from formcheck.engine.recognize import Recognition
 
     def rec(exercise: str, confidence: float) -> Recognition:
         return Recognition(exercise, confidence, {exercise: confidence}, confidence >= 0.6, "x")
@@ -687,7 +687,7 @@ def test_recogniser_waits_for_sure_then_takes_a_likely_guess() -> None:
 
 
 def test_setup_hints_stop_once_reps_are_under_way(tmp_path: Path, monkeypatch) -> None:
-    import formcheck.live as live
+    import formcheck.apps.live as live
 
     monkeypatch.setattr(live, "setup_issue", lambda frame, view: live.SETUP_OBLIQUE)
     run, _, lines = run_clip("kbswing_leanback", "kbswing", tmp_path, draw=False, max_frames=120)

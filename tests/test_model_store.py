@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from formcheck import model_store
 from formcheck.errors import ModelError
-from formcheck.model_store import resolve_model, verify
+from formcheck.pose import models as model_store
+from formcheck.pose.models import resolve_model, verify
 
 
 def test_default_is_full_and_verified(monkeypatch):

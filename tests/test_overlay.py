@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.features import FEATURE_NAMES
-from formcheck.landmarks import Landmark
-from formcheck.overlay import (
+from formcheck.features.core import FEATURE_NAMES
+from formcheck.outputs.overlay import (
     KEY_ANGLES,
     Annotator,
     OverlayState,
@@ -19,6 +18,7 @@ from formcheck.overlay import (
     severity_colour,
     visibility_colour,
 )
+from formcheck.series.landmarks import Landmark
 
 W, H = 640, 480
 

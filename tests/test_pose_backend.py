@@ -9,7 +9,7 @@ import pytest
 
 from formcheck.frames import open_source
 from formcheck.pose import MediaPipePoseEstimator, PoseOptions, ReplayPoseEstimator
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
 from tests.conftest import TEST_DATA, shared_clip
 
 EXPECTED = json.loads((TEST_DATA / "expected_landmarks.json").read_text())

@@ -11,18 +11,18 @@ import time
 import numpy as np
 import pytest
 
-from formcheck.frames import ArraySource, open_source
-from formcheck.pipeline import prefetch, run_pose
-from formcheck.pose import MediaPipePoseEstimator, PoseOptions, PoseResult, ReplayPoseEstimator
-from formcheck.pose.backend import quiet_native_logs
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.silhouette import (
+from formcheck.features.silhouette import (
     MASK_THRESHOLD,
     MAX_REACH,
     PROFILE_POSITIONS,
     back_profile_measure,
     torso_profile,
 )
+from formcheck.frames import ArraySource, open_source
+from formcheck.pose import MediaPipePoseEstimator, PoseOptions, PoseResult, ReplayPoseEstimator
+from formcheck.pose.backend import quiet_native_logs
+from formcheck.pose.stage import prefetch, run_pose
+from formcheck.series.core import PoseSeries, SourceInfo
 from tests.conftest import SAMPLES
 
 

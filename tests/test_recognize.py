@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
-from formcheck.recognize import (
+from formcheck.engine.recognize import (
     CLASSES,
     STILL_MAX_CONFIDENCE,
     SURE_CONFIDENCE,
@@ -19,8 +18,9 @@ from formcheck.recognize import (
     recognize_exercise,
     turning_points,
 )
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.smoothing import ButterworthSmoother
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.series.smoothing import ButterworthSmoother
 
 L = Landmark
 

@@ -18,19 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.analysis import analyze_series
+from formcheck.engine.analyze import analyze_series
 from formcheck.errors import ConfigError, FormcheckError
-from formcheck.features import compute_features
-from formcheck.plots import PLOT_SPECS, angle_plot_png, plot_specs, timeline_png
-from formcheck.report_html import (
+from formcheck.exercises.base import DISCLAIMER, ExerciseResult, Fault
+from formcheck.features.core import compute_features
+from formcheck.outputs.plots import PLOT_SPECS, angle_plot_png, plot_specs, timeline_png
+from formcheck.outputs.report_html import (
     build_report,
     evidence_items,
     pick_key_faults,
     worst_moment,
     write_report,
 )
-from formcheck.rules.core import DISCLAIMER, ExerciseResult, Fault
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.synth import GroundTruth
 
 pytest.importorskip("matplotlib")
@@ -49,7 +49,7 @@ def truth_case(name: str):
 def swing_report(tmp_path_factory):
     """The swing sample's report with its annotated video embedded."""
     pytest.importorskip("av")
-    from formcheck.annotate import write_annotated_video
+    from formcheck.outputs.annotate import write_annotated_video
 
     clip, series, result = truth_case("kbswing_leanback")
     folder = tmp_path_factory.mktemp("report")
@@ -96,7 +96,7 @@ def test_worst_moment_is_the_extreme_of_the_faults_signal(plank):
     fault = next(f for f in result.faults if f.code == "hips_sagging")
     t = worst_moment(fault, features)
     assert fault.start_ms <= t <= fault.end_ms
-    from formcheck.plots import signal_values
+    from formcheck.outputs.plots import signal_values
 
     bend = signal_values(features, "hip_bend")
     inside = (series.time_ms >= fault.start_ms) & (series.time_ms <= fault.end_ms)
@@ -111,7 +111,7 @@ def test_worst_moment_is_the_extreme_of_the_faults_signal(plank):
 def test_worst_neck_moment_follows_the_signal_that_raised_it(plank, share, signal):
     _, series, _ = plank
     features = compute_features(series)
-    from formcheck.plots import signal_values
+    from formcheck.outputs.plots import signal_values
 
     t = series.time_ms
     start, end = float(t[len(t) // 4]), float(t[3 * len(t) // 4])
@@ -182,7 +182,7 @@ def test_report_errors_are_clear(plank, tmp_path, monkeypatch):
 
 
 def test_plots_are_pngs_with_bands_from_the_config(plank):
-    from formcheck.analysis import load_rule_configs
+    from formcheck.engine.analyze import load_rule_configs
 
     _, series, result = plank
     features = compute_features(series)

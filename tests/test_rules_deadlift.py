@@ -19,17 +19,17 @@ from factories_deadlift import (
 )
 
 from formcheck.errors import ConfigError
-from formcheck.features import compute_features
-from formcheck.rules import frames_from_series
-from formcheck.rules.config import load_configs, preset, with_overrides
-from formcheck.rules.deadlift import (
+from formcheck.exercises.base import frames_from_series
+from formcheck.exercises.config import load_configs, preset, with_overrides
+from formcheck.exercises.deadlift.session import (
     FRONT_VIEW_REASON,
     DeadliftConfig,
     DeadliftRule,
 )
-from formcheck.rules.deadlift_signals import back_bulge, posterior_profile
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.silhouette import PROFILE_POSITIONS
+from formcheck.exercises.deadlift.signals import back_bulge, posterior_profile
+from formcheck.features.core import compute_features
+from formcheck.features.silhouette import PROFILE_POSITIONS
+from formcheck.series.core import PoseSeries, SourceInfo
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

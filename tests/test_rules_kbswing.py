@@ -14,17 +14,17 @@ from factories_kbswing import swing_angles, swing_series
 
 from formcheck.datasets.swing_tracks import read_swing_groundtruth, read_swing_track
 from formcheck.errors import ConfigError, InputError
-from formcheck.rules import frames_from_series
-from formcheck.rules.config import load_configs, preset, with_overrides
-from formcheck.rules.kbswing import (
+from formcheck.exercises.base import frames_from_series
+from formcheck.exercises.config import load_configs, preset, with_overrides
+from formcheck.exercises.kbswing.session import (
     CUES,
     FAULT_CODES,
     KettlebellSwingRule,
     SwingConfig,
     _sustained,
 )
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.smoothing import ButterworthSmoother
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.smoothing import ButterworthSmoother
 
 KEYPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "keypoints"
 RULE = KettlebellSwingRule()
@@ -577,7 +577,7 @@ def test_reader_errors(tmp_path):
 
 
 def _landmark_names() -> list[str]:
-    from formcheck.landmarks import Landmark
+    from formcheck.series.landmarks import Landmark
 
     return [lm.name for lm in Landmark]
 

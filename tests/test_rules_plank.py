@@ -10,10 +10,9 @@ import pytest
 
 from formcheck.datasets.plank_tables import estimate_aspect, read_plank_table
 from formcheck.errors import ConfigError, InputError
-from formcheck.landmarks import PLANK_DATASET_17, Landmark
-from formcheck.rules.config import preset, with_overrides
-from formcheck.rules.core import frames_from_series
-from formcheck.rules.plank import (
+from formcheck.exercises.base import frames_from_series
+from formcheck.exercises.config import preset, with_overrides
+from formcheck.exercises.plank.session import (
     FAULT_CODES,
     NECK_SIGNAL_NAMES,
     PlankConfig,
@@ -21,7 +20,8 @@ from formcheck.rules.plank import (
     classify_plank_frames,
     classify_series_frames,
 )
-from formcheck.smoothing import ButterworthSmoother
+from formcheck.series.landmarks import PLANK_DATASET_17, Landmark
+from formcheck.series.smoothing import ButterworthSmoother
 from tests import factories_plank as fp
 from tests.factories_plank import EARS, FEET, concat, ramp
 

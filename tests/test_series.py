@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
 
 SOURCE = SourceInfo(name="clip.mp4", width=640, height=480, fps=30.0, frame_count=5)
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from formcheck.errors import ConfigError, InputError
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.smoothing import (
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.smoothing import (
     ButterworthSmoother,
     LandmarkSmoother,
     NoSmoother,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from formcheck.errors import ConfigError
-from formcheck.rules.core import Event
-from formcheck.speech import (
+from formcheck.exercises.base import Event
+from formcheck.outputs.speech import (
     FORM_BROKE_PHRASE,
     SPOKEN_PHRASES,
     CuePolicy,
@@ -111,7 +111,7 @@ def test_voice_off_is_silent() -> None:
 
 
 def test_missing_engine_warns_once_and_goes_on(monkeypatch) -> None:
-    import formcheck.speech as speech
+    import formcheck.outputs.speech as speech
 
     monkeypatch.setattr(speech, "find_espeak", lambda: None)
     monkeypatch.setitem(sys.modules, "pyttsx3", None)  # import fails like a missing package

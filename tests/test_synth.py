@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import ConfigError, InputError
-from formcheck.landmarks import Landmark
+from formcheck.series.landmarks import Landmark
 from formcheck.synth import (
     FAULT_CODES,
     LOOKS,

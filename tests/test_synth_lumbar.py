@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formcheck.rules.deadlift_signals import back_bulge
-from formcheck.silhouette import torso_profile
+from formcheck.exercises.deadlift.signals import back_bulge
+from formcheck.features.silhouette import torso_profile
 from formcheck.synth import LOOKS, Camera, Pose, deadlift, forward_kinematics, render_frames
 from formcheck.synth.render import background
 from formcheck.synth.skeleton import (

@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 
 from formcheck.errors import InputError
-from formcheck.landmarks import SIDE_PAIRS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
-from formcheck.view import (
+from formcheck.features.view import (
     ViewAssessment,
     assess_frame_view,
     assess_view,
@@ -25,6 +23,8 @@ from formcheck.view import (
     yaw_from_image,
     yaw_from_world,
 )
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import SIDE_PAIRS, Landmark
 
 L = Landmark
 W, H, FOCAL = 1280, 720, 1000.0

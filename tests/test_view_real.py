@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from formcheck.pipeline import PoseStageOptions, extract_pose_series
-from formcheck.view import assess_view, view_matches_label
+from formcheck.features.view import assess_view, view_matches_label
+from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 from tests.conftest import SHARED_DATA, shared_manifest
 
 FRAMES_PER_CLIP = 10

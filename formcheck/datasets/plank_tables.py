@@ -8,7 +8,7 @@ hips: piked), ``L`` (low hips: sagging), or ``0`` / ``1`` (good / bad, fault typ
 Rows are independent frames: stills and video frames mixed, with no time axis and no video id.
 :func:`read_plank_table` puts all rows of a file into ONE :class:`PoseSeries` whose time axis is
 nominal (``1000 / NOMINAL_FPS`` ms apart) so that the vectorised feature code can run on it; it
-must be judged frame by frame (:func:`formcheck.rules.plank.classify_plank_frames`), never by the
+must be judged frame by frame (:func:`formcheck.exercises.plank.session.classify_plank_frames`), never by the
 temporal session, which would take unrelated rows for a continuous hold.
 
 The frame size is unknown, and it matters: features are measured in pixels, and a plank is a
@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import InputError
-from formcheck.landmarks import NUM_LANDMARKS, PLANK_DATASET_17, Landmark
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, PLANK_DATASET_17, Landmark
 
 DEFAULT_FRAME_SIZE = (1920, 1080)
 NOMINAL_FPS = 30.0
@@ -162,7 +162,7 @@ def read_plank_table(
         image, visibility = image[:, swap], visibility[:, swap]
 
     source = SourceInfo(name=path.name, width=width, height=height, fps=NOMINAL_FPS, frame_count=n)
-    # Presence is unknown (NaN): formcheck.view does not hold a missing presence against a
+    # Presence is unknown (NaN): formcheck.features.view does not hold a missing presence against a
     # point. World landmarks are absent: the view code then relies on its image cue alone.
     series = PoseSeries(
         time_ms=np.arange(n, dtype=np.float64) * (1000.0 / NOMINAL_FPS),

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import InputError
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 # Frame size of every published track (the fixtures' videoWidth/videoHeight metadata).
 DEFAULT_WIDTH = 1920

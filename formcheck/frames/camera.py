@@ -17,7 +17,7 @@ import numpy as np
 
 from formcheck.errors import InputError
 from formcheck.frames.core import Converter, Frame, FrameSource, sane_fps, scaled_size
-from formcheck.series import SourceInfo
+from formcheck.series.core import SourceInfo
 
 # A camera that sends nothing for this long is treated as unplugged.
 STALL_TIMEOUT_S = 5.0

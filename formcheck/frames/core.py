@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import ConfigError
-from formcheck.series import SourceInfo
+from formcheck.series.core import SourceInfo
 
 # Smaller frames leave the pose model nothing to find; larger limits are always allowed.
 MIN_MAX_SIZE = 32

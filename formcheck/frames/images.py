@@ -22,7 +22,7 @@ from formcheck.frames.core import (
     scaled_size,
     strided_count,
 )
-from formcheck.series import SourceInfo
+from formcheck.series.core import SourceInfo
 
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}

@@ -27,7 +27,7 @@ from formcheck.frames.core import (
     scaled_size,
     strided_count,
 )
-from formcheck.series import SourceInfo
+from formcheck.series.core import SourceInfo
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import ModelError
-from formcheck.model_store import ModelInfo, resolve_model
+from formcheck.pose.models import ModelInfo, resolve_model
 from formcheck.pose.result import PoseResult
 
 # MediaPipe's C++ side logs setup chatter to stderr on every load; keep only errors.

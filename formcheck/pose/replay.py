@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.pose.result import PoseResult
-from formcheck.series import PoseSeries
+from formcheck.series.core import PoseSeries
 
 
 class ReplayPoseEstimator:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import ConfigError, InputError
-from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.series import PoseSeries, SourceInfo
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS
 from formcheck.synth.motions import THRESHOLDS, Motion, Rep
 from formcheck.synth.render import LOOKS, Camera, Look, render_frames, scene_points
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formcheck.errors import ConfigError
-from formcheck.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 REFERENCE_HEIGHT_M = 1.75
 

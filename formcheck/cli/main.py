@@ -1,0 +1,273 @@
+"""The ``formcheck`` command line.
+
+Every problem a user can fix is a FormcheckError: printed as one message with a hint, exit
+code 2. Anything else is a bug: one line asking for a report (``--debug`` shows the traceback),
+exit code 1. Interrupts exit 130 after saying what was kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.cli.common import add_cache_options, add_pose_options, add_rule_options
+from formcheck.errors import ConfigError, FormcheckError
+from formcheck.paths import ensure_writable
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _pose_stage_options(args: argparse.Namespace, with_masks: bool = True):
+    from formcheck.pose.stage import PoseStageOptions
+
+    if args.max_size is not None and args.max_size < 0:
+        raise ConfigError(f"--max-size must be 0 or positive, got {args.max_size}.")
+    if args.stride < 1:
+        raise ConfigError(f"--stride must be 1 or more, got {args.stride}.")
+    return PoseStageOptions(
+        model=args.model,
+        max_size=args.max_size or None,
+        stride=args.stride,
+        smooth=not args.no_smooth,
+        with_masks=with_masks,
+    )
+
+
+def _describe_series(series) -> list[str]:
+    lines = [
+        f"frames: {len(series)} ({series.duration_s:.1f} s at {series.fps:.1f} fps, "
+        f"{series.source.width}x{series.source.height})",
+        f"person found in {series.detection_rate:.0%} of frames",
+    ]
+    if len(series) and series.detection_rate == 0:
+        lines.append("nobody was found in this clip: check the person is in view and lit")
+    elif series.max_people > 1:
+        share = float((series.num_people > 1).mean())
+        lines.append(
+            f"{series.max_people} people seen in {share:.0%} of frames; followed the one "
+            "tracked first (ask others to step out of view for reliable checks)"
+        )
+    return lines
+
+
+def cmd_pose(args: argparse.Namespace) -> int:
+    from formcheck.pose.stage import extract_pose_series
+
+    out = Path(args.output)
+    if out.suffix != ".npz":
+        raise ConfigError(f"Output must be a .npz file, got {out}.", "Use -o landmarks.npz.")
+    ensure_writable(out, "landmark file")
+    series = extract_pose_series(args.video, _pose_stage_options(args), progress=args.progress)
+    saved = series.save(out)
+    for line in _describe_series(series):
+        print(line)
+    print(f"landmarks saved to {saved}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from formcheck.pose.models import list_models, resolve_model
+
+    rows = list_models()
+    width = max(len(v) for v, _, _ in rows)
+    for variant, path, status in rows:
+        print(f"{variant:<{width}}  {status:<34}  {path if path else '-'}")
+    try:
+        default = resolve_model(None)
+        print(f"default: {default.variant} ({default.path})")
+    except FormcheckError as exc:
+        print(f"default: unavailable: {exc.problem}")
+        return 2
+    broken = [s for _, p, s in rows if p is not None and not s.startswith(("ok", "unverified"))]
+    return 2 if broken else 0
+
+
+def _write_json(path: str | Path, data) -> Path:
+    import json
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot write {path} ({exc.strerror}).", "Choose a writable output path."
+        ) from exc
+    return path
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from formcheck.cli.outputs import check_outputs, write_outputs
+    from formcheck.engine.analyze import (
+        analyze_clip,
+        analyze_series,
+        load_rule_configs,
+        needs_masks,
+        normalise_exercise,
+    )
+    from formcheck.outputs.report_text import format_result
+    from formcheck.series.core import PoseSeries
+
+    exercise = normalise_exercise(args.exercise)
+    configs = load_rule_configs(args.config, args.strictness)
+    check_outputs(args)
+    if args.json:
+        ensure_writable(args.json, "JSON file")
+    if args.save_landmarks:
+        if Path(args.save_landmarks).suffix != ".npz":
+            raise ConfigError(
+                f"--save-landmarks must name a .npz file, got {args.save_landmarks}.",
+                "Use --save-landmarks landmarks.npz.",
+            )
+        ensure_writable(args.save_landmarks, "landmark file")
+    if str(args.video).endswith(".npz"):
+        # Re-score saved landmarks: no model, no video needed.
+        series = PoseSeries.load(args.video)
+        result = analyze_series(series, exercise, configs)
+    else:
+        analysis = analyze_clip(
+            args.video,
+            exercise,
+            pose_options=_pose_stage_options(args, with_masks=needs_masks(exercise)),
+            configs=configs,
+            progress=args.progress,
+        )
+        series, result = analysis.series, analysis.result
+    if args.save_landmarks:
+        series.save(args.save_landmarks)
+    if args.json:
+        payload = {
+            "source": series.source.to_dict(),
+            "frames": len(series),
+            "detection_rate": series.detection_rate,
+            "result": result.to_dict(),
+        }
+        _write_json(args.json, payload)
+    print(format_result(result, Path(str(args.video)).name))
+    if series.max_people > 1:
+        print(_describe_series(series)[-1])
+    if args.json:
+        print(f"results written to {args.json}")
+    # Videos and reports come last: the verdict above is already printed and saved if they fail.
+    for line in write_outputs(args, args.video, series, result):
+        print(line)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from formcheck.apps.evaluate import run_evaluation
+
+    if args.out:
+        ensure_writable(args.out, "results file")
+    report = run_evaluation(
+        args.manifest,
+        model=args.model,
+        max_size=args.max_size or None,
+        strictness=args.strictness,
+        config=args.config,
+        progress=args.progress,
+        cache_dir=args.cache,
+        use_cache=not args.no_cache,
+    )
+    print(report.format_table())
+    failed = [c for c in report.clips if c.get("error")]
+    if failed:
+        print(
+            f"warning: {len(failed)} of {len(report.clips)} clips could not be analysed "
+            "(listed with their errors in the table above and in the JSON 'clips')",
+            file=sys.stderr,
+        )
+    if args.out:
+        _write_json(args.out, report.to_dict())
+        print(f"results written to {args.out}")
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one message with a pointer to --help, not a usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message}\n  -> See '{self.prog} --help'.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from formcheck.cli.batch import add_batch_parser
+    from formcheck.cli.live import add_live_parser
+    from formcheck.cli.outputs import add_output_options
+
+    parser = _Parser(
+        prog="formcheck",
+        description="Camera form checks for the deadlift, plank and kettlebell swing.",
+    )
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    pose = sub.add_parser("pose", help="extract landmarks from a video or image to a .npz file")
+    pose.add_argument("video", help="video file, image, folder of images, or camera index")
+    pose.add_argument("-o", "--output", required=True, help="landmark file to write (.npz)")
+    add_pose_options(pose)
+    pose.set_defaults(handler=cmd_pose)
+
+    analyze = sub.add_parser(
+        "analyze", help="check the form in a video or image: reps, faults and a set summary"
+    )
+    analyze.add_argument(
+        "video", help="video, image, folder of images, camera index, or saved landmarks (.npz)"
+    )
+    analyze.add_argument("--json", default=None, help="also write the full verdict as JSON")
+    analyze.add_argument("--save-landmarks", default=None, help="save the landmarks (.npz)")
+    add_rule_options(analyze)
+    add_pose_options(analyze)
+    add_output_options(analyze)
+    analyze.set_defaults(handler=cmd_analyze)
+
+    evaluate = sub.add_parser("evaluate", help="score a labelled set of clips (MANIFEST.csv)")
+    evaluate.add_argument("manifest", help="CSV with columns file, exercise, label, view")
+    evaluate.add_argument("--out", default=None, help="write the results as JSON")
+    add_rule_options(evaluate, exercise=False)
+    add_pose_options(evaluate, stride=False, smoothing=False)
+    add_cache_options(evaluate)
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    add_live_parser(sub)
+    add_batch_parser(sub)
+
+    models = sub.add_parser("models", help="list the installed pose models and verify checksums")
+    models.set_defaults(handler=cmd_models)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except FormcheckError as exc:
+        print(f"formcheck: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("formcheck: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
+        if args.debug:
+            raise
+        print(
+            f"formcheck: internal error ({type(exc).__name__}: {exc}). "
+            "Re-run with --debug and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""The one rule interface every exercise implements, and the verdict types it returns.
+
+A rule is a causal state machine fed one frame at a time (``RuleSession.update``). Offline
+evaluation of a recorded series is the very same session run over every frame, so a clip
+scored afterwards and the same frames seen live give the same reps and faults. Rules read
+per-frame features (angles, offsets) and never import cv2 or mediapipe.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from formcheck.features.core import compute_features
+from formcheck.series.core import PoseSeries
+
+DISCLAIMER = (
+    "formcheck checks exercise technique from video; it does not diagnose pain or injury. "
+    "If you have back pain, involve a doctor or physiotherapist first and start light."
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One detected fault, with the evidence behind it."""
+
+    code: str  # e.g. "rounded_back"
+    cue: str  # the coaching cue in plain words, e.g. "Chest up, keep your back flat"
+    start_ms: float
+    end_ms: float
+    rep: int | None  # 1-based rep number, None for holds
+    severity: float  # 0..1: how far past the threshold (1 = far past)
+    confidence: float  # 0..1: how sure the measurement is (visibility, agreeing signals)
+    measured: dict[str, float] = field(default_factory=dict)  # name -> value measured
+    thresholds: dict[str, float] = field(default_factory=dict)  # name -> threshold crossed
+    signals: tuple[str, ...] = ()  # which independent signals fired (e.g. landmarks, silhouette)
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, (self.end_ms - self.start_ms) / 1000.0)
+
+
+@dataclass(frozen=True)
+class Rep:
+    index: int  # 1-based
+    start_ms: float
+    key_ms: float  # deadlift: lockout; swing: top of the swing
+    end_ms: float
+    fault_codes: tuple[str, ...] = ()
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_ms - self.start_ms) / 1000.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to tell the person as it happens (live) or to mark on a timeline."""
+
+    kind: str  # "rep" | "fault" | "form_broke" | "setup" | "hold_started" | "hold_ended"
+    time_ms: float
+    message: str
+    code: str | None = None
+    severity: float = 0.0
+
+
+@dataclass
+class SetSummary:
+    rep_count: int = 0
+    duration_s: float = 0.0
+    mean_rep_s: float | None = None  # tempo: mean rep duration
+    hold_s: float | None = None  # planks: total time in the plank position
+    good_form_s: float | None = None  # planks: time held before form broke / with good form
+    form_broke_ms: float | None = None  # planks: when a fault persisted ("stop the set")
+    advice: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExerciseResult:
+    exercise: str  # deadlift | plank | kbswing | other
+    variant: str | None = None  # e.g. "forearm/toes", "romanian"
+    assessable: bool = True
+    reason: str | None = None  # why not assessable
+    reps: list[Rep] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    summary: SetSummary = field(default_factory=SetSummary)
+    not_judged: dict[str, str] = field(default_factory=dict)  # fault code -> reason
+    view: Any = None  # formcheck.features.view.ViewAssessment
+    recognition: dict[str, float] | None = None  # exercise -> confidence when auto-detected
+    disclaimer: str = DISCLAIMER
+
+    @property
+    def fault_codes(self) -> set[str]:
+        return {f.code for f in self.faults}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.view is not None and hasattr(self.view, "__dataclass_fields__"):
+            data["view"] = asdict(self.view)
+        return _json_safe(data)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    return value
+
+
+@dataclass(frozen=True)
+class FrameInput:
+    """Everything a rule may read about one frame (the same live and offline)."""
+
+    time_ms: float
+    detected: bool
+    num_people: int
+    features: dict[str, float]  # formcheck.features.core names; NaN when not measurable
+    facing: int  # +1 faces image right, -1 left, 0 unknown
+    visibility: dict[str, float]  # body part -> visibility (0..1)
+    extras: dict[str, np.ndarray]  # e.g. "back_profile" (2*K,) from formcheck.features.silhouette
+    in_frame: bool = True  # whole body inside the frame
+    view: str = "unknown"  # per-frame view estimate: side | front | oblique | unknown
+
+
+def frames_from_series(series: PoseSeries) -> Iterator[FrameInput]:
+    """Vectorised features for the whole series, served one frame at a time."""
+    from formcheck.features.view import frame_view_labels
+
+    feats = compute_features(series)
+    views, in_frame = frame_view_labels(series)
+    detected = series.detected
+    names = list(feats.values)
+    columns = [feats.values[n] for n in names]
+    parts = list(feats.part_visibility)
+    part_columns = [feats.part_visibility[p] for p in parts]
+    extras = {k: np.asarray(v) for k, v in series.extras.items()}
+    for i in range(len(series)):
+        yield FrameInput(
+            time_ms=float(series.time_ms[i]),
+            detected=bool(detected[i]),
+            num_people=int(series.num_people[i]),
+            features={n: float(c[i]) for n, c in zip(names, columns, strict=True)},
+            facing=int(feats.facing[i]),
+            visibility={p: float(c[i]) for p, c in zip(parts, part_columns, strict=True)},
+            extras={k: v[i] for k, v in extras.items()},
+            in_frame=bool(in_frame[i]),
+            view=str(views[i]),
+        )
+
+
+class RuleSession(ABC):
+    """Incremental evaluation: feed frames in time order, read events, finish for the verdict."""
+
+    @abstractmethod
+    def update(self, frame: FrameInput) -> list[Event]:
+        """Consume one frame; return events that happened at it (new rep, fault, form broke)."""
+
+    @abstractmethod
+    def finish(self) -> ExerciseResult:
+        """The verdict for everything seen so far (may be called more than once)."""
+
+
+class ExerciseRule(ABC):
+    """One exercise's checks. Subclasses define ``exercise`` and ``session``."""
+
+    exercise: str = ""
+
+    @abstractmethod
+    def session(self) -> RuleSession: ...
+
+    def evaluate(self, series: PoseSeries) -> ExerciseResult:
+        """Offline: the same session fed every frame of a (smoothed) series."""
+        session = self.session()
+        for frame in frames_from_series(series):
+            session.update(frame)
+        result = session.finish()
+        if result.view is None and len(series):
+            from formcheck.features.view import assess_view
+
+            result.view = assess_view(series)
+        return result

@@ -1,0 +1,323 @@
+"""The pose stage: frames in, smoothed PoseSeries out.
+
+Streaming: frames are decoded, passed through the model and dropped one at a time, so memory
+does not grow with clip length (only the landmark arrays, ~1 kB a frame, are kept). Per-frame
+measurements that need the image or the segmentation mask (which are not kept) are taken here
+through ``measures`` and stored in ``PoseSeries.extras``.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.frames import Frame, FrameSource, open_source
+from formcheck.pose.result import PoseResult
+from formcheck.series.core import PoseSeries, SourceInfo
+from formcheck.series.landmarks import NUM_LANDMARKS
+
+# A measurement taken on each frame while the frame and mask still exist: returns a float or
+# a small fixed-size array (NaN when it cannot be measured).
+FrameMeasure = Callable[[Frame, PoseResult], "float | np.ndarray"]
+
+
+@dataclass(frozen=True)
+class PoseStageOptions:
+    model: str | Path | None = None  # path or variant name; None = FORMCHECK_MODEL or default
+    max_size: int | None = 960  # downscale the long side before the model (it sees 256 px)
+    stride: int = 1
+    smooth: bool = True
+    with_masks: bool = True  # segmentation masks -> the silhouette back profile (deadlift)
+    people_check_ms: float = 2000.0
+
+
+class SeriesBuilder:
+    """Collects PoseResults frame by frame into a PoseSeries (NaN rows where nobody was found)."""
+
+    def __init__(self, source: SourceInfo, model: str = "") -> None:
+        self.source = source
+        self.model = model
+        self._time: list[float] = []
+        self._image: list[np.ndarray] = []
+        self._world: list[np.ndarray] = []
+        self._visibility: list[np.ndarray] = []
+        self._presence: list[np.ndarray] = []
+        self._people: list[int] = []
+        self._extras: dict[str, list] = {}
+        self._nan3 = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+        self._nan1 = np.full(NUM_LANDMARKS, np.nan, np.float32)
+
+    def __len__(self) -> int:
+        return len(self._time)
+
+    def append(self, result: PoseResult, extras: Mapping[str, object] | None = None) -> None:
+        if self._time and result.time_ms <= self._time[-1]:
+            return  # a repeated timestamp (some containers) would break the series invariant
+        self._time.append(float(result.time_ms))
+        found = result.found
+        self._image.append(result.image if found else self._nan3)
+        self._world.append(result.world if found else self._nan3)
+        self._visibility.append(result.visibility if found else self._nan1)
+        self._presence.append(result.presence if found else self._nan1)
+        self._people.append(result.num_people)
+        for key, value in (extras or {}).items():
+            self._extras.setdefault(key, [np.nan] * (len(self._time) - 1)).append(value)
+        for values in self._extras.values():
+            if len(values) < len(self._time):
+                values.append(np.nan)
+
+    def build(self) -> PoseSeries:
+        t = len(self._time)
+        if t == 0:
+            return PoseSeries.empty(self.source, 0, model=self.model)
+        return PoseSeries(
+            time_ms=np.array(self._time),
+            image=np.stack(self._image),
+            world=np.stack(self._world),
+            visibility=np.stack(self._visibility),
+            presence=np.stack(self._presence),
+            num_people=np.array(self._people),
+            source=self.source,
+            model=self.model,
+            extras={k: _stack_extra(v) for k, v in self._extras.items()},
+        )
+
+
+def _stack_extra(values: list) -> np.ndarray:
+    """Stack per-frame measurements; frames without one (scalar NaN) get a NaN of the right shape."""
+    shape = next((np.shape(v) for v in values if np.ndim(v) > 0), ())
+    rows = [np.full(shape, np.nan) if np.ndim(v) == 0 and shape else v for v in values]
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _progress(total: int | None, desc: str, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    # enabled=None: a bar only on an interactive terminal, so logs and CI stay clean.
+    disable = (not sys.stderr.isatty()) if enabled is None else not enabled
+    return tqdm(total=total, desc=desc, unit="frame", disable=disable, leave=False)
+
+
+_END = object()
+
+
+def prefetch(
+    frames: Iterable[Frame], depth: int = 4, work: Callable[[Frame], object] | None = None
+) -> Iterator:
+    """Decode ahead on a worker thread while the model runs.
+
+    The model and OpenCV's decoder both release the GIL, and the model keeps only about one
+    of two cores busy, so decoding the next frames overlaps inference instead of adding to
+    it. ``work``, if given, also runs on the worker and its result is yielded instead of the
+    frame (the estimator's ``prepare``: image conversion and the people count). The queue is
+    bounded (``depth`` items), so memory stays flat; an error in the decoder or in ``work``
+    is re-raised here, in order.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        """Queue ``item`` unless the consumer has gone; False once it has."""
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if stop.is_set() or not hand_over(frame if work is None else work(frame)):
+                    return
+            hand_over(_END)
+        except BaseException as exc:  # handed to the consumer, raised in its thread
+            hand_over(exc)
+
+    worker = threading.Thread(target=produce, name="formcheck-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        # Wait for the worker to finish the frame in hand (one decode and one ``work``, tens
+        # of ms): the caller closes the source and the estimator next, and ``work`` must not
+        # be running on them when it does.
+        stop.set()
+        worker.join()
+
+
+def run_pose(
+    frames: Iterable[Frame],
+    estimator,
+    source: SourceInfo,
+    *,
+    measures: Mapping[str, FrameMeasure] | None = None,
+    progress: bool | None = None,
+    decode_ahead: bool = True,
+) -> PoseSeries:
+    """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series.
+
+    Live sources must pass ``decode_ahead=False``: they serve the newest frame on demand.
+    """
+    builder = SeriesBuilder(source, model=getattr(estimator, "name", ""))
+    prepare = getattr(estimator, "prepare", None) if decode_ahead else None
+    if prepare is not None:
+        # The estimator's per-frame set-up (image conversion, people count) runs on the
+        # decode thread, next to decoding, and only the tracker runs here.
+        ahead = prefetch(frames, work=lambda frame: (frame, prepare(frame)))
+    else:
+        ahead = prefetch(frames, work=lambda frame: (frame, None)) if decode_ahead else None
+    items: Iterable = ahead if ahead is not None else ((frame, None) for frame in frames)
+    collect = _Collector(builder, measures, background=decode_ahead)
+    try:
+        with _progress(source.frame_count, Path(source.name).name, progress) as bar:
+            for frame, prepared in items:
+                if prepared is None:
+                    result = estimator.process(frame)
+                else:
+                    result = estimator.process_prepared(prepared)
+                collect.add(frame, result)
+                bar.update(1)
+        collect.finish()
+    finally:
+        # On an error, stop the decode thread now (not when the traceback is freed): the
+        # caller closes the estimator next, and prepare() must not run on a closed one.
+        if ahead is not None:
+            ahead.close()
+        collect.close()
+    return builder.build()
+
+
+class _Collector:
+    """Takes each frame's measures and appends the result to the series.
+
+    With ``background=True`` (recorded files) this runs on its own thread, so the model's
+    thread only runs the model: the silhouette measure reads a fresh 2 MB mask and costs
+    about 0.5 ms a frame, which the model's idle second core absorbs. Results arrive in
+    order through a bounded queue; an error in a measure is re-raised on the caller's
+    thread at the next ``add`` or at ``finish``.
+    """
+
+    def __init__(
+        self,
+        builder: SeriesBuilder,
+        measures: Mapping[str, FrameMeasure] | None,
+        background: bool,
+        depth: int = 8,
+    ) -> None:
+        self._builder = builder
+        self._measures = dict(measures or {})
+        self._error: BaseException | None = None  # the first failure; later frames are skipped
+        self._queue: queue.Queue | None = None
+        self._worker: threading.Thread | None = None
+        if background:
+            self._queue = queue.Queue(maxsize=depth)
+            self._worker = threading.Thread(
+                target=self._drain, name="formcheck-collect", daemon=True
+            )
+            self._worker.start()
+
+    def _collect(self, frame: Frame, result: PoseResult) -> None:
+        extras = None
+        if self._measures:
+            extras = {name: measure(frame, result) for name, measure in self._measures.items()}
+        self._builder.append(result, extras)
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if self._error is None:  # after an error, keep taking items so add() never blocks
+                try:
+                    self._collect(*item)
+                except BaseException as exc:
+                    self._error = exc
+
+    def _raise_error(self) -> None:
+        # Raised once: the caller's loop ends at the first raise and only close() follows.
+        if self._error is not None:
+            raise self._error
+
+    def add(self, frame: Frame, result: PoseResult) -> None:
+        if self._queue is None:
+            self._collect(frame, result)
+            return
+        self._raise_error()
+        self._queue.put((frame, result))
+
+    def finish(self) -> None:
+        """Wait until every result is in the series; re-raise a measure's error."""
+        self.close()
+        self._raise_error()
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._queue.put(_END)
+            self._worker.join()
+            self._worker = None
+
+
+def extract_pose_series(
+    spec,
+    options: PoseStageOptions | None = None,
+    *,
+    estimator=None,
+    measures: Mapping[str, FrameMeasure] | None = None,
+    progress: bool | None = None,
+) -> PoseSeries:
+    """Open ``spec`` (video, image, folder, camera index or arrays) and return its PoseSeries.
+
+    Pass ``estimator`` to reuse a loaded model across clips (batch work); otherwise one is
+    created for this call and closed after it.
+    """
+    from formcheck.series.smoothing import ButterworthSmoother
+
+    options = options or PoseStageOptions()
+    if measures is None and options.with_masks:
+        # Masks are only worth computing for the rounded-back silhouette signal.
+        from formcheck.features.silhouette import back_profile_measure
+
+        measures = {"back_profile": back_profile_measure}
+    source: FrameSource = open_source(spec, max_size=options.max_size, stride=options.stride)
+    own_estimator = estimator is None
+    try:
+        if own_estimator:
+            from formcheck.pose.backend import MediaPipePoseEstimator, PoseOptions
+
+            estimator = MediaPipePoseEstimator(
+                PoseOptions(
+                    model=options.model,
+                    with_masks=options.with_masks,
+                    people_check_ms=options.people_check_ms,
+                )
+            )
+        with source:
+            series = run_pose(
+                source,
+                estimator,
+                source.info,
+                measures=measures,
+                progress=progress,
+                decode_ahead=not source.info.is_live,
+            )
+    finally:
+        if own_estimator and estimator is not None:
+            estimator.close()
+    if options.smooth and len(series) > 1:
+        series = ButterworthSmoother().smooth(series)
+    return series
