@@ -1,4 +1,4 @@
-"""formcheck: camera form checks for the posterior chain (deadlift, plank, kettlebell swing)."""
+"""formcheck: camera form checks for posterior-chain exercises (see formcheck.exercises)."""
 
 import os
 
@@ -19,11 +19,16 @@ def __getattr__(name: str):
         from formcheck.apps import batch
 
         return getattr(batch, name)
+    if name == "EngineOptions":  # how a clip is judged: score_clip(path, options=...)
+        from formcheck.engine.options import EngineOptions
+
+        return EngineOptions
     raise AttributeError(f"module 'formcheck' has no attribute {name!r}")
 
 
 __all__ = [
     "ConfigError",
+    "EngineOptions",
     "FormcheckError",
     "InputError",
     "ModelError",

@@ -9,8 +9,9 @@ import json
 import pytest
 
 from formcheck.cli.main import main
-from formcheck.engine.analyze import analyze_clip, analyze_series, normalise_exercise
+from formcheck.engine.analyze import analyze_clip, analyze_series
 from formcheck.errors import ConfigError
+from formcheck.exercises.registry import normalise as normalise_exercise
 from formcheck.series.core import PoseSeries
 from tests.conftest import SAMPLES, shared_clip
 

@@ -99,7 +99,7 @@ def fake_pose(monkeypatch):
     """The pose stage replaced by the ground truth; returns the list of clips it 'ran' on."""
     calls: list[str] = []
 
-    def extract(spec, options=None, *, estimator=None, measures=None, progress=None):
+    def extract(spec, options=None, *, estimator=None, measures=None, progress=None, **_):
         calls.append(Path(spec).name)
         return truth_series(spec, options.stride if options else 1)
 
@@ -193,7 +193,7 @@ def test_bad_clips_are_rows_and_the_batch_goes_on(truth_cache, no_model, tmp_pat
     # A clip that is really a folder (say "clip.mp4/") is an error row too.
     odd = tmp_path / "odd.mp4"
     odd.mkdir()
-    assert "folder" in batch._score_task(str(odd), make_options(model=MODEL)).error
+    assert "folder" in batch.score_task(str(odd), make_options(model=MODEL)).error
 
 
 def test_inputs_folders_globs_and_lists(tmp_path):
@@ -233,7 +233,7 @@ def test_bad_options_raise_before_any_work(truth_cache):
 
 # --------------------------------------------------------------------------- the cache
 def test_interrupted_batch_resumes_from_the_cache(tmp_path, fake_pose, monkeypatch):
-    real_task = batch._score_task
+    real_task = batch.task.score_task
     calls = []
 
     def interrupt_third(path, options):
@@ -242,7 +242,7 @@ def test_interrupted_batch_resumes_from_the_cache(tmp_path, fake_pose, monkeypat
             raise KeyboardInterrupt
         return real_task(path, options)
 
-    monkeypatch.setattr(batch, "_score_task", interrupt_third)
+    monkeypatch.setattr(batch.task, "score_task", interrupt_third)
     with pytest.raises(BatchInterrupted) as stop:
         score_clips(SAMPLES, model=MODEL, cache_dir=tmp_path, progress=False)
     partial = stop.value.result
@@ -251,7 +251,7 @@ def test_interrupted_batch_resumes_from_the_cache(tmp_path, fake_pose, monkeypat
     assert len(LandmarkCache(tmp_path).entries()) == 2
     assert fake_pose == [CLIPS[0].name, CLIPS[1].name]
 
-    monkeypatch.setattr(batch, "_score_task", real_task)
+    monkeypatch.setattr(batch.task, "score_task", real_task)
     result = score_clips(SAMPLES, model=MODEL, cache_dir=tmp_path, progress=False)
     assert [r.cache_hit for r in result.reports] == [True, True, False, False, False, False]
     assert fake_pose[2:] == [c.name for c in CLIPS[2:]]  # the first two were not redone
@@ -363,7 +363,7 @@ def test_cli_shell_expanded_glob_and_missing_file(truth_cache, no_model, tmp_pat
 
 
 def test_cli_ctrl_c_writes_what_is_done(tmp_path, fake_pose, monkeypatch, capsys):
-    real_task = batch._score_task
+    real_task = batch.task.score_task
     seen = []
 
     def interrupt_fourth(path, options):
@@ -372,7 +372,7 @@ def test_cli_ctrl_c_writes_what_is_done(tmp_path, fake_pose, monkeypatch, capsys
             raise KeyboardInterrupt
         return real_task(path, options)
 
-    monkeypatch.setattr(batch, "_score_task", interrupt_fourth)
+    monkeypatch.setattr(batch.task, "score_task", interrupt_fourth)
     out = tmp_path / "r.csv"
     code = run_cli(["batch", str(SAMPLES), "--out", str(out), "--cache", str(tmp_path / "c")])
     assert code == 130

@@ -28,16 +28,17 @@ from formcheck.apps.live import (
     LiveCoach,
     RecognitionSettings,
     SetupGuide,
-    check_writable,
     run_live,
     setup_issue,
 )
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises.base import FrameInput, frames_from_series
-from formcheck.features.frame_input import frame_input_from_result, frame_observation
+from formcheck.features.frame_input import frame_observation
 from formcheck.features.view import FrameView
 from formcheck.frames import CameraSource, FrameSource, open_source
 from formcheck.outputs.speech import CuePolicy
+from formcheck.paths import ensure_writable
+from formcheck.pose.estimator import FrameByFrameEstimator
 from formcheck.pose.result import PoseResult
 from formcheck.pose.stage import SeriesBuilder
 from formcheck.series.core import PoseSeries
@@ -59,7 +60,7 @@ def truth(name: str) -> PoseSeries:
     return GroundTruth.load(clip(name)).to_pose_series()
 
 
-class IndexReplay:
+class IndexReplay(FrameByFrameEstimator):
     """Serves the stored pose of each frame by its index in the clip (instead of the model)."""
 
     name = "replay:ground-truth"
@@ -237,9 +238,8 @@ def test_frame_input_equals_frames_from_series_on_varied_frames() -> None:
         builder.append(result, extra)
     offline = list(frames_from_series(builder.build()))
     assert len(offline) == len(results)
-    width, height = builder.source.width, builder.source.height
     for result, extra, row in zip(results, extras, offline, strict=True):
-        _equal_inputs(frame_input_from_result(result, width, height, extra), row)
+        _equal_inputs(frame_observation(result, builder.source, extra)[0], row)
     views = {row.view for row in offline}
     assert {"side", "unknown"} <= views  # the cases above were really exercised
     assert any(not row.in_frame and row.detected for row in offline)
@@ -256,7 +256,7 @@ def test_frame_input_equals_frames_from_series_on_model_output(full_estimator) -
         builder.append(result)
     offline = list(frames_from_series(builder.build()))
     for result, row in zip(results, offline, strict=True):
-        _equal_inputs(frame_input_from_result(result, info.width, info.height), row)
+        _equal_inputs(frame_observation(result, info)[0], row)
 
 
 # ----------------------------------------------------------------------------- setup guidance
@@ -595,6 +595,9 @@ def test_cli_bad_options(tmp_path: Path) -> None:
 
 
 def test_unwritable_summary_path_is_refused_up_front(tmp_path: Path) -> None:
+    def check_writable(path: Path) -> None:  # what formcheck live checks before it starts
+        ensure_writable(path, "set summary")
+
     check_writable(tmp_path / "new" / "s.json")  # a folder that can be created is fine
     with pytest.raises(ConfigError):
         check_writable(tmp_path)  # a directory, not a file
@@ -608,7 +611,7 @@ def test_unwritable_summary_path_is_refused_up_front(tmp_path: Path) -> None:
 def test_frame_observation_view_for_setup() -> None:
     s = truth("plank_sagging")
     result = PoseResult(0.0, s.image[10], s.world[10], s.visibility[10], s.presence[10], 1)
-    frame, view = frame_observation(result, s.source.width, s.source.height)
+    frame, view = frame_observation(result, s.source)
     assert frame.detected and frame.view == view.view == "side"
     assert view.in_frame and setup_issue(frame, view) is None
 
@@ -646,7 +649,7 @@ def test_opencv_window_when_a_display_exists() -> None:
 
 
 def test_frame_view_agrees_with_assess_frame_view() -> None:
-    from formcheck.features.frame_input import frame_view
+    """The live view check (set-up guidance) is the one-frame view check, facing included."""
     from formcheck.features.view import assess_frame_view
 
     s = truth("kbswing_leanback")
@@ -655,27 +658,27 @@ def test_frame_view_agrees_with_assess_frame_view() -> None:
         image = s.image[i].copy()
         if i % 40 == 0:
             image[27:33, 1] += 0.6  # feet out of frame
-        pixels = (image[:, :2] * np.float32([w, h])).astype(np.float64)
-        mine = frame_view(pixels, image, s.world[i], s.presence[i], w, h)
+        result = PoseResult(i * 40.0, image, s.world[i], s.visibility[i], s.presence[i], 1)
+        _, mine = frame_observation(result, s.source)
         ref = assess_frame_view(image, s.world[i], s.visibility[i], s.presence[i], (w, h))
         assert mine.view == ref.view
         assert mine.yaw_deg == pytest.approx(ref.yaw_deg, abs=1e-3)
         assert (mine.in_frame, mine.out_of_frame) == (ref.in_frame, ref.out_of_frame)
         assert mine.extent_frac == pytest.approx(ref.extent_frac, abs=1e-6)
-    nobody = np.full((33, 3), np.nan, np.float32)
-    empty = frame_view(nobody[:, :2], nobody, nobody, np.full(33, np.nan), w, h)
+        assert mine.facing == ref.facing
+    _, empty = frame_observation(PoseResult(0.0), s.source)
     assert empty.view == "unknown" and not empty.in_frame
 
 
 def test_recogniser_waits_for_sure_then_takes_a_likely_guess() -> None:
-    from formcheck.apps.live import _Recogniser
+    from formcheck.apps.live import BackgroundRecogniser
     from formcheck.engine.recognize import Recognition
 
     def rec(exercise: str, confidence: float) -> Recognition:
         return Recognition(exercise, confidence, {exercise: confidence}, confidence >= 0.6, "x")
 
     settings = RecognitionSettings(give_up_s=5.0, accept_unsure=0.45, background=False)
-    recogniser = _Recogniser(truth("kbswing_leanback").source, "replay", settings)
+    recogniser = BackgroundRecogniser(truth("kbswing_leanback").source, "replay", settings)
     recogniser.feed(PoseResult(0.0))  # starts the clock
     assert recogniser._decide(rec("kbswing", 0.9), 1000.0).exercise == "kbswing"
     assert recogniser._decide(rec("deadlift", 0.5), 1000.0) is None  # unsure: keep looking
@@ -688,8 +691,9 @@ def test_recogniser_waits_for_sure_then_takes_a_likely_guess() -> None:
 
 def test_setup_hints_stop_once_reps_are_under_way(tmp_path: Path, monkeypatch) -> None:
     import formcheck.apps.live as live
+    import formcheck.apps.live.coach as coach
 
-    monkeypatch.setattr(live, "setup_issue", lambda frame, view: live.SETUP_OBLIQUE)
+    monkeypatch.setattr(coach, "setup_issue", lambda frame, view: live.SETUP_OBLIQUE)
     run, _, lines = run_clip("kbswing_leanback", "kbswing", tmp_path, draw=False, max_frames=120)
     setup_lines = [line for line in lines if " setup " in line]
     assert live.SETUP_OBLIQUE in setup_lines[0] and "Setup OK" in setup_lines[1]
@@ -699,7 +703,7 @@ def test_setup_hints_stop_once_reps_are_under_way(tmp_path: Path, monkeypatch) -
 
 
 def test_a_file_through_the_threaded_stage_matches_one_thread_with_the_real_model(
-    tmp_path: Path,
+    tmp_path: Path, real_model
 ) -> None:
     """Played from a file, the frame set-up (image, people count) runs on the decode thread;
     the verdict, reps, cues and people counts must equal the one-thread loop's."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.exercises import registry
 from formcheck.features.core import FEATURE_NAMES
 from formcheck.outputs.overlay import (
-    KEY_ANGLES,
+    GENERIC_KEY_ANGLES,
     Annotator,
     OverlayState,
     _clean,
@@ -185,10 +186,12 @@ def test_other_frame_sizes_and_long_text_fit():
 
 
 def test_key_angles_name_real_features_and_fill_from_a_frame():
-    for exercise, spec in KEY_ANGLES.items():
+    key_angle_sets = {s.id: s.key_angles for s in registry.all_specs()}
+    key_angle_sets[registry.OTHER] = GENERIC_KEY_ANGLES
+    for exercise, spec in key_angle_sets.items():
         assert 2 <= len(spec) <= 3, exercise
-        for _label, feature in spec:
-            assert feature in FEATURE_NAMES
+        for angle in spec:
+            assert angle.feature in FEATURE_NAMES
     angles = key_angles("deadlift", {"hip_flexion": 80.0, "knee_flexion": 30.0})
     assert angles["hip"] == 80.0 and angles["knee"] == 30.0 and np.isnan(angles["torso"])
     assert set(key_angles("unknown-thing", {})) == {"hip", "knee"}

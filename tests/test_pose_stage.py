@@ -33,7 +33,7 @@ def saved_series_with_nobody(frames: int):
     return series
 
 
-def test_set_up_on_the_decode_thread_gives_the_same_series_as_one_thread():
+def test_set_up_on_the_decode_thread_gives_the_same_series_as_one_thread(real_model):
     """prepare() on the decode thread, the tracker here and the measures on the collector
     thread must give exactly what process() and the measure give on one thread."""
     with open_source(SAMPLES / "kbswing_good.mp4") as source:
@@ -107,7 +107,7 @@ def test_a_failed_frame_stops_the_decode_thread_before_the_model_is_closed():
     assert not any(t.name == "formcheck-decode" for t in threading.enumerate())
 
 
-def test_mask_stays_readable_after_later_frames_and_after_close():
+def test_mask_stays_readable_after_later_frames_and_after_close(real_model):
     """The mask is MediaPipe's buffer, not a copy: it must live as long as any view of it."""
     with open_source(SAMPLES / "deadlift_good.mp4") as source:
         frames = [frame for frame in source][:30]
@@ -160,6 +160,39 @@ def test_measures_run_in_frame_order_and_land_on_their_rows():
         progress=False,
     )
     np.testing.assert_array_equal(series.extras["first_pixel"], np.arange(40, dtype=np.float32))
+
+
+def test_both_estimators_declare_the_interface_the_stages_call():
+    from formcheck.pose import FrameByFrameEstimator, PoseEstimator
+
+    replay = ReplayPoseEstimator(saved_series_with_nobody(3))
+    assert isinstance(replay, PoseEstimator) and isinstance(replay, FrameByFrameEstimator)
+    for method in ("process", "prepare", "process_prepared", "close", "__enter__", "__exit__"):
+        assert callable(getattr(MediaPipePoseEstimator, method)), method
+    assert isinstance(MediaPipePoseEstimator.name, property)
+
+
+def test_a_replay_gives_the_same_series_on_one_thread_and_two():
+    frames = [np.full((48, 64, 3), i, np.uint8) for i in range(12)]
+    saved = saved_series_with_nobody(len(frames))
+    saved.image[::3] = 0.5  # someone in every third frame
+    saved.num_people[::3] = 1
+    got = []
+    for decode_ahead in (True, False):
+        source = ArraySource(frames, fps=10.0)
+        got.append(
+            run_pose(
+                source,
+                ReplayPoseEstimator(saved),
+                source.info,
+                progress=False,
+                decode_ahead=decode_ahead,
+            )
+        )
+    ahead, one_thread = got
+    np.testing.assert_array_equal(ahead.image, one_thread.image)
+    np.testing.assert_array_equal(ahead.num_people, [1, 0, 0] * 4)
+    assert ahead.model == one_thread.model == "replay:unknown"
 
 
 def test_prefetch_runs_work_on_its_thread_and_reraises_in_order():

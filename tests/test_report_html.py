@@ -7,8 +7,10 @@ video reached a playable state, and writes the findings into the DOM for the dum
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -20,9 +22,10 @@ import pytest
 
 from formcheck.engine.analyze import analyze_series
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.exercises import registry
 from formcheck.exercises.base import DISCLAIMER, ExerciseResult, Fault
 from formcheck.features.core import compute_features
-from formcheck.outputs.plots import PLOT_SPECS, angle_plot_png, plot_specs, timeline_png
+from formcheck.outputs.plots import angle_plot_png, plot_specs, timeline_png
 from formcheck.outputs.report_html import (
     build_report,
     evidence_items,
@@ -191,11 +194,13 @@ def test_plots_are_pngs_with_bands_from_the_config(plank):
     bands = spec.bands(config)
     assert [b.above for b in bands] == [False, True]
     assert bands[0].value == pytest.approx(config.hip_bend_offset_deg - config.hip_sag_deg)
-    assert spec.bands(object()) == []  # a config without the field: no band, no error
+    # Configs are typed: a threshold switched off (infinite) gives no band, and no error.
+    off = dataclasses.replace(config, hip_sag_deg=math.inf, hip_pike_deg=math.inf)
+    assert spec.bands(off) == []
     png = angle_plot_png(spec, features, result, config)
     assert png.startswith(PNG_MAGIC) and len(png) > 5000
     assert timeline_png(result, series.duration_s).startswith(PNG_MAGIC)
-    for specs in PLOT_SPECS.values():
+    for specs in (s.plots for s in registry.all_specs()):
         for s in specs:
             assert s.key == "hip_bend" or s.key in features.values
 

@@ -11,6 +11,7 @@ from formcheck.series.smoothing import (
     NoSmoother,
     OneEuroSmoother,
     make_smoother,
+    smooth_offline,
 )
 
 
@@ -47,6 +48,20 @@ def test_protocol_and_factory():
         make_smoother("kalman")
     with pytest.raises(ConfigError):
         make_smoother("butterworth", cutof_hz=4.0)
+
+
+def test_the_offline_smoothing_is_the_default_butterworth_bit_for_bit():
+    rng = np.random.default_rng(3)
+    signal = np.sin(np.linspace(0, 6, 90)) + rng.normal(0, 0.01, 90)
+    signal[40:44] = np.nan  # a short gap, filled
+    series = make_series(signal)
+    out = smooth_offline(series)
+    expected = ButterworthSmoother().smooth(series)
+    for name in ("image", "world", "visibility", "presence", "num_people"):
+        np.testing.assert_array_equal(getattr(out, name), getattr(expected, name))
+    assert out.smoothing == expected.smoothing
+    photo = make_series(np.array([0.5]))
+    assert smooth_offline(photo) is photo  # one frame: nothing to filter along
 
 
 @pytest.mark.parametrize(

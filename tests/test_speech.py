@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from formcheck.errors import ConfigError
+from formcheck.exercises import registry
 from formcheck.exercises.base import Event
 from formcheck.outputs.speech import (
     FORM_BROKE_PHRASE,
-    SPOKEN_PHRASES,
     CuePolicy,
     EspeakSpeaker,
     NullSpeaker,
@@ -99,7 +99,8 @@ def test_bad_policy_values(field: str, value) -> None:
 def test_spoken_phrases_are_short() -> None:
     assert spoken_phrase(fault(0, "rounded_back")) == "chest up, flat back"
     assert spoken_phrase(fault(0, "leaning_back")) == "stand tall, don't lean back"
-    assert all(len(p.split()) <= 6 for p in SPOKEN_PHRASES.values())
+    spoken = [f.spoken for s in registry.all_specs() for f in s.faults]
+    assert all(len(p.split()) <= 6 for p in spoken)
     unknown = Event("fault", 0, "Knees caving: push them out.", "knees_in", 0.5)
     assert spoken_phrase(unknown) == "knees caving"
 

@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from formcheck.apps.evaluation import ClipOutcome, EvaluationReport, ManifestRow, evaluate_manifest
-from formcheck.engine.analyze import EXERCISES, analyze_series, load_rule_configs
+from formcheck.engine.analyze import analyze_series, load_rule_configs
+from formcheck.exercises import registry
 
 
 def make_clip_analyzer(
@@ -69,7 +70,7 @@ def make_clip_analyzer(
         auto = report.result
         faults: list[str] = []
         judged = auto
-        if row.exercise in EXERCISES:
+        if registry.find(row.exercise) is not None:
             # Faults are scored as the manifest's exercise, so a recognition miss is not
             # also counted as a fault miss.
             if auto.exercise != row.exercise:

@@ -8,12 +8,12 @@ scoring can be tested with hand-made outcomes and re-run on saved ones.
 How a clip is scored:
 
 * **Faults**, per fault code, at clip level. Positives are clips whose label maps to the code
-  (:data:`LABEL_TO_FAULT`); negatives are ``good`` clips of an exercise the code belongs to
-  (:data:`EXERCISE_FAULTS`, by the manifest's exercise). ``unknown`` labels are left out. The
+  (:func:`label_to_fault`: each fault's ``manifest_label``); negatives are ``good`` clips of an
+  exercise the code belongs to (:func:`exercise_faults`, by the manifest's exercise). ``unknown`` labels are left out. The
   codes a clip is scored on come from analysing it *with the manifest's exercise*, so a
   recognition mistake does not also count as a fault mistake.
 * **Exercise recognition**, over every row: the exercise predicted with ``auto`` against the
-  manifest's, where exercises outside the three checked ones count as ``other``.
+  manifest's, where exercises outside the registered ones count as ``other``.
 
 A clip whose analysis failed is listed with its error and predicts no exercise. For faults it
 counts as a miss when it was a positive (FN) and as ``failed``, not as a correct negative, when
@@ -30,33 +30,46 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError, FormcheckError, InputError
+from formcheck.exercises import registry
 
-LABEL_TO_FAULT: dict[str, str] = {
-    "roundedback": "rounded_back",
-    "sagging": "hips_sagging",
-    "piked": "hips_piked",
-    "leanback": "leaning_back",
-    "toes": "on_toes",
-    "armlift": "arms_lifting",
-}
-EXERCISE_FAULTS: dict[str, tuple[str, ...]] = {
-    "deadlift": ("rounded_back", "squatting"),
-    "plank": ("hips_sagging", "hips_piked", "neck_not_neutral", "elbows_not_under_shoulders"),
-    "kbswing": ("leaning_back", "on_toes", "arms_lifting", "squatting"),
-}
-# The exercises formcheck checks; anything else a manifest names is "other" for recognition.
-EXERCISES: tuple[str, ...] = tuple(EXERCISE_FAULTS)
-RECOGNITION_CLASSES: tuple[str, ...] = (*EXERCISES, "other")
-# Other spellings of the three exercises a manifest may use.
-EXERCISE_ALIASES: dict[str, str] = {
-    "kettlebell_swing": "kbswing",
-    "kettlebell swing": "kbswing",
-    "kettlebell-swing": "kbswing",
-    "kb_swing": "kbswing",
-    "swing": "kbswing",
-    "deadlifts": "deadlift",
-    "planks": "plank",
-}
+
+def label_to_fault() -> dict[str, str]:
+    """Manifest label -> the fault code it marks (each fault's ``manifest_label``)."""
+    return {
+        f.manifest_label: f.code
+        for spec in registry.all_specs()
+        for f in spec.faults
+        if f.manifest_label
+    }
+
+
+def exercise_faults() -> dict[str, tuple[str, ...]]:
+    """Exercise id -> the fault codes its rules can raise."""
+    return {spec.id: spec.fault_codes for spec in registry.all_specs()}
+
+
+def __getattr__(name: str) -> object:
+    # Module constants computed on use, so they follow the registry (a plug-in or a test may
+    # register an exercise after import).
+    if name == "LABEL_TO_FAULT":
+        return label_to_fault()
+    if name == "EXERCISE_FAULTS":
+        return exercise_faults()
+    # The exercises formcheck checks; anything else a manifest names is "other" for recognition.
+    if name == "EXERCISES":
+        return registry.exercise_ids()
+    if name == "RECOGNITION_CLASSES":
+        return registry.recognition_classes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def exercise_id(name: str) -> str | None:
+    """The id of the exercise a manifest's name stands for (an id, its name or an alias, e.g.
+    ``kettlebell_swing``), or None for any other movement."""
+    found = registry.lookup(name) if name.strip() else None
+    return None if found == registry.AUTO else found
+
+
 # Column of the confusion matrix for clips with no prediction (the analysis failed).
 NO_PREDICTION = "none"
 GOOD = "good"
@@ -67,19 +80,17 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("file", "exercise", "label", "view")
 def all_fault_codes() -> tuple[str, ...]:
     """Every fault code that is scored, in a stable order (per exercise, then by label)."""
     codes: list[str] = []
-    for exercise_codes in EXERCISE_FAULTS.values():
+    for exercise_codes in exercise_faults().values():
         codes.extend(c for c in exercise_codes if c not in codes)
-    codes.extend(c for c in LABEL_TO_FAULT.values() if c not in codes)
+    codes.extend(c for c in label_to_fault().values() if c not in codes)
     return tuple(codes)
 
 
 def recognition_class(exercise: str | None) -> str:
-    """The recognition class of an exercise name: one of the three, ``other``, or ``none``."""
+    """The recognition class of an exercise name: an exercise's id, ``other``, or ``none``."""
     if exercise is None:
         return NO_PREDICTION
-    name = exercise.strip().lower()
-    name = EXERCISE_ALIASES.get(name, name)
-    return name if name in EXERCISES else "other"
+    return exercise_id(exercise) or registry.OTHER
 
 
 # ----------------------------------------------------------------------------- manifest
@@ -168,7 +179,7 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             continue  # a blank line
         file = values.get("file", "")
         exercise = values.get("exercise", "").lower()
-        exercise = EXERCISE_ALIASES.get(exercise, exercise)
+        exercise = exercise_id(exercise) or exercise
         if not file:
             raise ConfigError(
                 f"Manifest {manifest}, line {line_no}: the 'file' cell is empty.",
@@ -177,8 +188,8 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
         if not exercise:
             raise ConfigError(
                 f"Manifest {manifest}, line {line_no}: no exercise for {file}.",
-                "Fill in the exercise: deadlift, plank, kbswing, or any other name for "
-                "clips of other movements.",
+                f"Fill in the exercise: {', '.join(registry.exercise_ids())}, or any other "
+                "name for clips of other movements.",
             )
         if file in seen:
             raise ConfigError(
@@ -257,8 +268,8 @@ class EvaluationReport:
     ``faults[code]`` holds ``tp, fp, fn, tn, failed, precision, recall, f1, positives,
     negatives`` (``failed``: good clips whose analysis failed, see :func:`fault_scores`).
     ``exercise_accuracy`` holds ``accuracy`` (None for no rows), ``correct``, ``total`` and
-    ``confusion[true][predicted]`` counts over :data:`RECOGNITION_CLASSES` (+ ``none`` for
-    clips without a prediction). ``clips`` has one dict per manifest row with its outcome and
+    ``confusion[true][predicted]`` counts over the recognition classes (the registered
+    exercises and ``other``; + ``none`` for clips without a prediction). ``clips`` has one dict per manifest row with its outcome and
     how it was scored. ``good_clips`` counts, per exercise, good clips reported with no fault
     at all (any code, scored or not), the figure a user feels as false alarms.
     """
@@ -329,7 +340,7 @@ class EvaluationReport:
             + (f" = {100 * acc['accuracy']:.1f}%" if acc["accuracy"] is not None else "")
         )
         confusion = acc["confusion"]
-        columns = list(RECOGNITION_CLASSES)
+        columns = list(registry.recognition_classes())
         if any(row.get(NO_PREDICTION, 0) for row in confusion.values()):
             columns.append(NO_PREDICTION)
         matrix = [("true \\ predicted", *columns, "total")]
@@ -398,6 +409,7 @@ def score_outcomes(
     """
     by_file = {o.file: o for o in outcomes}
     codes = all_fault_codes()
+    labels, faults_of = label_to_fault(), exercise_faults()
     counts = {code: {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "failed": 0} for code in codes}
     confusion: dict[str, dict[str, int]] = {}
     good: dict[str, dict[str, int]] = {}
@@ -408,19 +420,19 @@ def score_outcomes(
         outcome = _outcome_for(row, by_file)
         failed = outcome.error is not None
         found = set() if failed else {str(c) for c in outcome.fault_codes}
-        expected = LABEL_TO_FAULT.get(row.label)
+        expected = labels.get(row.label)
         scored: dict[str, str] = {}
         for code in codes:
             if expected == code:
                 key = "tp" if code in found else "fn"
-            elif row.label == GOOD and code in EXERCISE_FAULTS.get(row.exercise, ()):
+            elif row.label == GOOD and code in faults_of.get(row.exercise, ()):
                 key = "failed" if failed else "fp" if code in found else "tn"
             else:
                 continue  # unknown labels, other faults' clips, other exercises
             counts[code][key] += 1
             scored[code] = key.upper()
 
-        if row.label == GOOD and row.exercise in EXERCISE_FAULTS:
+        if row.label == GOOD and row.exercise in faults_of:
             entry = good.setdefault(row.exercise, {"clean": 0, "total": 0})
             entry["total"] += 1
             entry["clean"] += int(not failed and not found)
@@ -449,7 +461,7 @@ def score_outcomes(
             }
         )
 
-    order = [c for c in RECOGNITION_CLASSES if c in confusion]
+    order = [c for c in registry.recognition_classes() if c in confusion]
     confusion = {t: confusion[t] for t in order}
     total = len(rows)
     return EvaluationReport(
@@ -461,7 +473,7 @@ def score_outcomes(
             "confusion": confusion,
         },
         clips=clips,
-        good_clips={ex: good[ex] for ex in EXERCISES if ex in good},
+        good_clips={ex: good[ex] for ex in registry.exercise_ids() if ex in good},
     )
 
 

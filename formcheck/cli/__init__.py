@@ -1,5 +1,4 @@
-"""The command line: ``formcheck analyze | pose | evaluate | live | batch | models``."""
+"""The command line: ``formcheck analyze | pose | evaluate | live | batch | models``.
 
-from formcheck.cli.main import main
-
-__all__ = ["main"]
+The entry point is :func:`formcheck.cli.main.main`.
+"""

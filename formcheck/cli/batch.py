@@ -11,7 +11,12 @@ import argparse
 import sys
 import warnings
 
-from formcheck.cli.common import add_cache_options, add_pose_options, add_rule_options
+from formcheck.cli.common import (
+    add_cache_options,
+    add_pose_options,
+    add_rule_options,
+    engine_options,
+)
 from formcheck.errors import ConfigError
 
 DEFAULT_SCHEDULER_TIMEOUT_S = 5.0
@@ -66,25 +71,14 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
 def _score(args: argparse.Namespace, executor):
     from formcheck.apps.batch import score_clips
 
-    if args.max_size is not None and args.max_size < 0:
-        raise ConfigError(f"--max-size must be 0 or positive, got {args.max_size}.")
+    # Clips draw no frame bars: the batch shows one bar over the clips.
+    options = engine_options(args, progress=False)
     # One argument: a folder, glob or file (a missing one is a clear error); several (the
     # shell expanded a glob): each kept, a missing one becomes an error row.
     inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     return score_clips(
-        inputs,
-        workers=args.workers,
-        executor=executor,
-        exercise=args.exercise,
-        cache_dir=args.cache,
-        strictness=args.strictness,
-        config=args.config,
-        model=args.model,
-        progress=progress,
-        max_size=args.max_size or None,
-        stride=args.stride,
-        use_cache=not args.no_cache,
+        inputs, workers=args.workers, executor=executor, progress=progress, options=options
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from formcheck.errors import ConfigError
+
 STRICTNESS_CHOICES = ("relaxed", "standard", "strict")
 
 
@@ -18,12 +20,18 @@ def add_threshold_options(group) -> None:
     group.add_argument("--config", default=None, help="TOML file overriding thresholds")
 
 
+def exercise_help() -> str:
+    """``"auto (default), deadlift, plank or kbswing"``: what --exercise accepts."""
+    from formcheck.engine.analyze import join_words
+    from formcheck.exercises import registry
+
+    return join_words([f"{registry.AUTO} (default)", *registry.exercise_ids()])
+
+
 def add_rule_options(parser: argparse.ArgumentParser, *, exercise: bool = True) -> None:
     group = parser.add_argument_group("rules")
     if exercise:
-        group.add_argument(
-            "--exercise", default="auto", help="auto (default), deadlift, plank or kbswing"
-        )
+        group.add_argument("--exercise", default="auto", help=exercise_help())
     add_threshold_options(group)
 
 
@@ -77,3 +85,36 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
     cache.add_argument(
         "--no-cache", action="store_true", help="neither read nor write cached landmarks"
     )
+
+
+def engine_options(args: argparse.Namespace, **fields):
+    """The engine's options from the flags ``args`` has (``fields`` set or override the rest).
+
+    Only what the flags encode is checked here, so the message names the flag: ``--max-size 0``
+    means no downscaling (a negative value means nothing), and ``--stride`` counts frames.
+    Every value's range is checked once, by :class:`formcheck.engine.options.EngineOptions`.
+    """
+    from formcheck.engine.options import make_options
+
+    max_size = getattr(args, "max_size", None)
+    if max_size is not None and max_size < 0:
+        raise ConfigError(f"--max-size must be 0 or positive, got {max_size}.")
+    stride = getattr(args, "stride", 1)
+    if stride < 1:
+        raise ConfigError(f"--stride must be 1 or more, got {stride}.")
+    flags = {
+        "model": getattr(args, "model", None),
+        "max_size": max_size or None,
+        "stride": stride,
+        "smooth": not getattr(args, "no_smooth", False),
+        "progress": getattr(args, "progress", None),
+    }
+    if hasattr(args, "exercise"):
+        flags["exercise"] = args.exercise
+    if hasattr(args, "no_cache"):
+        flags.update(use_cache=not args.no_cache, cache_dir=args.cache)
+    settings = {**flags, **fields}
+    if "configs" not in settings:  # else the caller loaded them already
+        settings["strictness"] = getattr(args, "strictness", None)
+        settings["config"] = getattr(args, "config", None)
+    return make_options(**settings)

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.cli.common import add_pose_options, add_rule_options
+from formcheck.cli.common import add_pose_options, add_rule_options, exercise_help
 from formcheck.errors import ConfigError, InputError
+from formcheck.exercises import registry
 
 WINDOW_TITLE = "formcheck live"
 NO_DISPLAY_HINT = (
@@ -139,9 +140,7 @@ def add_live_parser(subparsers) -> argparse.ArgumentParser:
         metavar="FILE",
         help="a video file played as a stand-in camera, at its own frame rate",
     )
-    live.add_argument(
-        "--exercise", default="auto", help="auto (default), deadlift, plank or kbswing"
-    )
+    live.add_argument("--exercise", default=registry.AUTO, help=exercise_help())
     live.add_argument("--voice", action="store_true", help="speak the cues (espeak-ng or pyttsx3)")
     live.add_argument(
         "--no-display", action="store_true", help="no window: print cues (for remote machines)"
@@ -186,12 +185,13 @@ def _warn(message: str) -> None:
 
 def cmd_live(args: argparse.Namespace) -> int:
     """Run a live session; returns the exit code (raises FormcheckError for user errors)."""
-    from formcheck.apps.live import LiveCoach, check_writable, run_live
-    from formcheck.engine.analyze import load_rule_configs, needs_masks, normalise_exercise
+    from formcheck.apps.live import LiveCoach, run_live
+    from formcheck.engine.analyze import load_rule_configs
     from formcheck.frames import open_source
     from formcheck.outputs.speech import DEFAULT_COOLDOWN_S, CuePolicy, open_speaker
+    from formcheck.paths import ensure_writable
 
-    exercise = normalise_exercise(args.exercise)
+    exercise = registry.normalise(args.exercise)
     configs = load_rule_configs(args.config, args.strictness)
     if args.no_realtime and args.source is None:
         raise ConfigError(
@@ -203,7 +203,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     cooldown = DEFAULT_COOLDOWN_S if args.cue_cooldown is None else args.cue_cooldown
     policy = CuePolicy(cooldown_s=cooldown)
     summary = Path(args.summary).expanduser() if args.summary else default_summary_path()
-    check_writable(summary)
+    ensure_writable(summary, "set summary")
 
     # Everything that can fail without a camera fails before one is opened.
     display = None if args.no_display else OpenCVWindow()
@@ -217,10 +217,10 @@ def cmd_live(args: argparse.Namespace) -> int:
         speaker.say("voice on")
         from formcheck.pose.backend import MediaPipePoseEstimator, PoseOptions
 
-        # The silhouette (segmentation mask) is the deadlift's second rounded-back signal;
-        # the other exercises do not read it, so they skip its cost.
+        # Segmentation masks only when the exercise (or, for auto, any) reads the silhouette:
+        # they cost the model about 13%.
         estimator = MediaPipePoseEstimator(
-            PoseOptions(model=args.model, with_masks=needs_masks(exercise))
+            PoseOptions(model=args.model, with_masks=registry.needs_masks(exercise))
         )
         if args.source is not None:
             spec: str | int = args.source

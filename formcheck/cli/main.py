@@ -103,17 +103,12 @@ def _write_json(path: str | Path, data) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.cli.outputs import check_outputs, write_outputs
-    from formcheck.engine.analyze import (
-        analyze_clip,
-        analyze_series,
-        load_rule_configs,
-        needs_masks,
-        normalise_exercise,
-    )
+    from formcheck.engine.analyze import analyze_clip, analyze_series, load_rule_configs
+    from formcheck.exercises import registry
     from formcheck.outputs.report_text import format_result
     from formcheck.series.core import PoseSeries
 
-    exercise = normalise_exercise(args.exercise)
+    exercise = registry.normalise(args.exercise)
     configs = load_rule_configs(args.config, args.strictness)
     check_outputs(args)
     if args.json:
@@ -133,7 +128,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         analysis = analyze_clip(
             args.video,
             exercise,
-            pose_options=_pose_stage_options(args, with_masks=needs_masks(exercise)),
+            pose_options=_pose_stage_options(args, with_masks=registry.needs_masks(exercise)),
             configs=configs,
             progress=args.progress,
         )
@@ -188,6 +183,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exercise_names() -> str:
+    """``"deadlift, plank and kettlebell swing"``: the registered exercises, for the help."""
+    from formcheck.engine.analyze import join_words
+    from formcheck.exercises import registry
+
+    return join_words([s.name for s in registry.all_specs()], last="and")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one message with a pointer to --help, not a usage dump."""
 
@@ -202,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="formcheck",
-        description="Camera form checks for the deadlift, plank and kettlebell swing.",
+        description=f"Camera form checks for the {_exercise_names()}.",
     )
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")

@@ -6,58 +6,29 @@ and ``analyze_series`` judges a landmark series, so a rep is judged the same way
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from formcheck.errors import ConfigError
+from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, SetSummary
 from formcheck.exercises.config import load_configs
 from formcheck.series.core import PoseSeries
 
-EXERCISES = ("deadlift", "plank", "kbswing")
-EXERCISE_CHOICES = ("auto", *EXERCISES)
-EXERCISE_NAMES = {"deadlift": "deadlift", "plank": "plank", "kbswing": "kettlebell swing"}
-# Aliases people type.
-ALIASES = {"swing": "kbswing", "kettlebell": "kbswing", "kb": "kbswing", "dl": "deadlift"}
-
 MIN_DETECTION_RATE = 0.3
 
 
-def rule_classes() -> dict[str, tuple[type, type]]:
-    """exercise -> (rule class, config class)."""
-    from formcheck.exercises.deadlift.session import DeadliftConfig, DeadliftRule
-    from formcheck.exercises.kbswing.session import KettlebellSwingRule, SwingConfig
-    from formcheck.exercises.plank.session import PlankConfig, PlankRule
-
-    return {
-        "deadlift": (DeadliftRule, DeadliftConfig),
-        "plank": (PlankRule, PlankConfig),
-        "kbswing": (KettlebellSwingRule, SwingConfig),
-    }
+def join_words(words: Sequence[str], last: str = "or") -> str:
+    """``"a, b or c"``: words for a sentence (``last="and"`` for ``"a, b and c"``)."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 def load_rule_configs(path: str | Path | None = None, strictness: str | None = None) -> dict:
-    return load_configs({k: v[1] for k, v in rule_classes().items()}, path, strictness)
-
-
-def normalise_exercise(name: str) -> str:
-    key = name.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-    key = ALIASES.get(key, key)
-    if key not in EXERCISE_CHOICES:
-        raise ConfigError(
-            f"Unknown exercise {name!r}.", f"Choose one of: {', '.join(EXERCISE_CHOICES)}."
-        )
-    return key
-
-
-def needs_masks(exercise: str) -> bool:
-    """Whether to ask the model for segmentation masks for ``exercise`` (a normalised name).
-
-    Masks cost the model about 13% and feed only the deadlift's silhouette check; with
-    "auto" the clip may turn out to be a deadlift, so they stay on.
-    """
-    return exercise in ("deadlift", "auto")
+    """Exercise id -> its typed config: the preset of ``strictness``, then the TOML overrides."""
+    return load_configs(registry.config_types(), path, strictness)
 
 
 def _not_assessable(exercise: str, reason: str, series: PoseSeries) -> ExerciseResult:
@@ -73,7 +44,7 @@ def analyze_series(
     series: PoseSeries, exercise: str = "auto", configs: dict[str, Any] | None = None
 ) -> ExerciseResult:
     """Judge a (smoothed) landmark series as ``exercise`` or, with ``auto``, what it looks like."""
-    exercise = normalise_exercise(exercise)
+    exercise = registry.normalise(exercise)
     if len(series) == 0:
         return _not_assessable(exercise, "the video has no frames", series)
     if series.detection_rate == 0:
@@ -90,27 +61,28 @@ def analyze_series(
             series,
         )
     recognition = None
-    if exercise == "auto":
+    if exercise == registry.AUTO:
         from formcheck.engine.recognize import recognize_exercise
 
         recognition = recognize_exercise(series)
-        if recognition.exercise not in EXERCISES:
+        if registry.find(recognition.exercise) is None:
+            names = join_words([s.name for s in registry.all_specs()])
             result = _not_assessable(
-                "other",
-                "this does not look like a deadlift, plank or kettlebell swing "
+                registry.OTHER,
+                f"this does not look like a {names} "
                 f"({recognition.reason}); choose one with --exercise if it is",
                 series,
             )
             result.recognition = dict(recognition.scores)
             return result
         exercise = recognition.exercise
+    spec = registry.get(exercise)
     configs = configs or load_rule_configs()
-    rule_cls, _ = rule_classes()[exercise]
     still = len(series) == 1
-    if still and exercise != "plank":
+    if still and not spec.judges_stills:
         result = _not_assessable(
             exercise,
-            f"a photo shows one moment: reps and {EXERCISE_NAMES[exercise]} faults such as a "
+            f"a photo shows one moment: reps and {spec.name} faults such as a "
             "rounding back need a video of the movement",
             series,
         )
@@ -118,7 +90,7 @@ def analyze_series(
             result.recognition = dict(recognition.scores)
         return result
     judged = _still_as_hold(series) if still else series
-    result = rule_cls(configs[exercise]).evaluate(judged)
+    result = spec.make_rule(configs[exercise]).evaluate(judged)
     if still:
         # The repeated frame has no real time axis: keep the posture verdict, drop the timing.
         from dataclasses import replace
@@ -130,17 +102,16 @@ def analyze_series(
             duration_s=0.0,
             advice=[*keep, "Judged from a single photo: the posture only, with no hold time."],
         )
-    if exercise == "deadlift" and "back_profile" not in series.extras:
-        result.summary.advice.append(
-            "These landmarks were saved without the person's silhouette, so the rounded-back "
-            "check used the head position only and is less reliable: analyse the video itself."
-        )
+    # Measures the exercise reads beyond the landmarks (e.g. the silhouette), when missing.
+    for extra, advice in spec.missing_extras.items():
+        if extra not in series.extras:
+            result.summary.advice.append(advice)
     if recognition is not None:
         result.recognition = dict(recognition.scores)
         if not recognition.sure:
             result.summary.advice.insert(
                 0,
-                f"Not sure this is a {EXERCISE_NAMES[exercise]} "
+                f"Not sure this is a {spec.name} "
                 f"({recognition.confidence:.0%} confident: {recognition.reason}); "
                 "pass --exercise to be explicit.",
             )
@@ -168,28 +139,33 @@ def _still_as_hold(series: PoseSeries, seconds: float = 3.0) -> PoseSeries:
     )
 
 
-@dataclass
-class ClipAnalysis:
-    series: PoseSeries
-    result: ExerciseResult
-
-
 def analyze_clip(
     spec,
     exercise: str = "auto",
     *,
-    pose_options=None,
+    pose_options: EngineOptions | None = None,
     configs: dict[str, Any] | None = None,
     estimator=None,
     progress: bool | None = None,
 ) -> ClipAnalysis:
-    """Pose stage plus rules for one video, image, folder or camera."""
-    from formcheck.features.silhouette import back_profile_measure
-    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
+    """Pose stage plus rules for one video, image, folder or camera.
 
-    pose_options = pose_options or PoseStageOptions(with_masks=True)
-    measures = {"back_profile": back_profile_measure} if pose_options.with_masks else None
-    series = extract_pose_series(
-        spec, pose_options, estimator=estimator, measures=measures, progress=progress
-    )
-    return ClipAnalysis(series=series, result=analyze_series(series, exercise, configs))
+    The engine's clip path (:func:`formcheck.engine.clip.analyze_clip`), with ``exercise``,
+    and ``configs`` and ``progress`` when given, set on ``pose_options``.
+    """
+    from dataclasses import replace
+
+    from formcheck.engine import clip
+
+    fields: dict[str, Any] = {"exercise": exercise}
+    if configs is not None:
+        fields["configs"] = configs
+    if progress is not None:
+        fields["progress"] = progress
+    options = replace(pose_options or EngineOptions(), **fields)
+    return clip.analyze_clip(spec, options, estimator=estimator)
+
+
+# The clip path's types live with it; imported here for analyze_clip's callers.
+from formcheck.engine.clip import ClipAnalysis  # noqa: E402
+from formcheck.engine.options import EngineOptions  # noqa: E402

@@ -1,13 +1,15 @@
 """The landmark cache: each clip's raw pose series on disk, so nothing is computed twice.
 
 Running the pose model is almost all of the cost of scoring a clip; the rules take a fraction
-of a second. So batch scoring keeps every clip's *raw* landmark series (unsmoothed, with the
-silhouette's ``back_profile`` extra) keyed by
+of a second. So the clip path (:mod:`formcheck.engine.clip`, with the cache on: batch scoring,
+``evaluate``, ``score_clip``) keeps every clip's *raw* landmark series (unsmoothed, with the
+mask measures such as the silhouette's ``back_profile``) keyed by
 
 * the SHA-256 of the file's bytes (streamed), so a renamed or moved clip is still found and an
   edited clip is not mistaken for its old self, and
-* the pose options that change the landmarks: the model bundle (variant and checksum), the
-  downscale, the frame stride, the people-count interval, and :data:`CACHE_VERSION`.
+* the pose options that change the landmarks (:func:`formcheck.engine.clip.landmark_options`):
+  the model bundle (variant and checksum), the downscale, the frame stride, the people-count
+  interval, whether masks were kept and what was measured on them, and :data:`CACHE_VERSION`.
 
 Smoothing and every rule threshold are applied after loading, so re-scoring with another
 strictness or config never runs the model. Entries are written to a unique temporary name and

@@ -1,13 +1,19 @@
-"""Which exercise is this? Deadlift, plank, kettlebell swing or something else, from landmarks.
+"""Which exercise is this? One of the registered exercises or something else, from landmarks.
 
 The recogniser reads a (smoothed) :class:`~formcheck.series.core.PoseSeries` and answers with a
 :class:`Recognition`: the exercise, a confidence, a score per class and one line saying what it
 saw. It is a small set of explicit, coaching-based cues, not a trained model, because the
-labelled footage at hand is far too small to train on without learning the files:
+labelled footage at hand is far too small to train on without learning the files.
 
-* **plank**: the trunk *and* the legs are roughly horizontal, and the body stays still for
-  seconds. A prone body that moves without push-ups' bending elbows (piking, hip dips,
-  adjusting) is still a plank, an unsure one; push-ups are "other".
+This module measures generic cues of the movement and the posture, and a few judgements built
+on them (:func:`_clip_judgements`, :func:`_still_judgements`: a prone hold, a hinge movement and
+how ballistic it is, a squat, arms overhead...). Each registered exercise's
+:class:`~formcheck.exercises.spec.Recognizer` (its plug-in's ``recognition`` module) turns
+those numbers into its evidence and a phrase; ``other`` (none of them) is scored here. The cues:
+
+* **prone hold**: the trunk *and* the legs are roughly horizontal, and the body stays still for
+  seconds (a plank). A prone body that moves without push-ups' bending elbows (piking, hip
+  dips, adjusting) is still a hold, an unsure one; push-ups are "other".
 * **hinge phases**: excursions of the hip angle (shoulder-hip-knee) of at least
   :data:`HINGE_MIN_DEG`, found as alternating turning points (a "zigzag" with that minimum
   swing). A deadlift and a swing are both made of them; a squat too, which the posture at the
@@ -33,7 +39,7 @@ whole body moving). Left/right labels are never used: every part is the visibili
 midpoint of its pair (:func:`formcheck.features.core.body_parts`).
 
 Each class gets an evidence value in 0..1 from soft ramps (:func:`ramp`) on those cues. The
-hinge evidence is split between deadlift and swing by adding the cues' log-odds (tempo, arms
+hinge movement is split between grind and ballistic by adding the cues' log-odds (tempo, arms
 at the top, hands at the bottom; naive-Bayes style), so one misleading cue (a fast deadlift,
 a wrist misplaced behind a plate) does not decide alone. The scores are the evidence
 normalised to sum to 1, blended toward uniform when few frames have a person in them;
@@ -49,21 +55,31 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from formcheck.exercises import registry
+from formcheck.exercises.registry import OTHER
 from formcheck.features import geometry as geo
 from formcheck.features.core import body_parts
 from formcheck.features.view import assess_view
 
 if TYPE_CHECKING:
+    from formcheck.exercises.spec import ExerciseSpec
     from formcheck.series.core import PoseSeries
 
-CLASSES: tuple[str, ...] = ("deadlift", "plank", "kbswing", "other")
+
+def __getattr__(name: str) -> object:
+    # CLASSES follows the registry (a plug-in or a test may register an exercise after import).
+    if name == "CLASSES":
+        return registry.recognition_classes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ``sure`` needs at least this share of the evidence for the winning class: with four classes
 # 0.25 is a coin toss; 0.6 means the winner has more evidence than all others together.
@@ -88,8 +104,8 @@ EXTENSION_FAST_S = 0.24
 EXTENSION_SLOW_S = 0.36
 # Landmarks within this of a frame where nobody was found are not trusted for timing/posture.
 GAP_MARGIN_S = 0.3
-# Log-odds weights of the swing-vs-deadlift cues (see _score_clip): tempo with a rep period,
-# tempo of a single phase, the arms at the top, the hands at the bottom.
+# Log-odds weights of the ballistic-vs-grind cues (see _clip_judgements): tempo with a rep
+# period, tempo of a single phase, the arms at the top, the hands at the bottom.
 W_TEMPO = 2.0
 W_TEMPO_ONE_PHASE = 1.5
 W_ARMS = 2.5
@@ -141,8 +157,9 @@ PUSH_UP_HIP_RANGE_DEG = (40.0, 25.0)  # ramp down: hips moving .. body straight
 # Evidence for a plank from a prone body that is not held still (and not doing push-ups):
 # below SURE_CONFIDENCE's share on its own, so such a clip is a plank, but an unsure one.
 PRONE_MOVING_EVIDENCE = 0.6
-# Seconds of horizontal, still body that make a plank on their own, whatever else the clip has.
-PLANK_HOLD_S = (1.0, 3.0)
+# Seconds of horizontal, still body that make a prone hold (a plank) on their own, whatever
+# else the clip has.
+PRONE_HOLD_S = (1.0, 3.0)
 # A still's trunk within about this of vertical counts as standing tall (the world landmarks
 # read a standing trunk 10-15 deg forward).
 UPRIGHT_DEG = 30.0
@@ -152,8 +169,8 @@ UPRIGHT_DEG = 30.0
 class Recognition:
     """The recognised exercise.
 
-    ``exercise`` is one of :data:`CLASSES`; ``scores`` maps every class to its share of the
-    evidence (they sum to 1) and ``confidence`` is the winner's share. ``sure`` is
+    ``exercise`` is a registered exercise's id or ``other`` (``CLASSES``); ``scores`` maps
+    every class to its share of the evidence (they sum to 1) and ``confidence`` is the winner's share. ``sure`` is
     ``confidence >= SURE_CONFIDENCE``: below it, ask the user. ``reason`` says in one line what
     was seen. ``cues`` holds the clip-level numbers behind the decision (for reports and
     debugging; NaN when not measurable).
@@ -503,7 +520,7 @@ def _still_cues(sig: _Signals) -> dict[str, float]:
     }
 
 
-# ----------------------------------------------------------------------------- scoring
+# ----------------------------------------------------------------------------- judgements
 def _squat(knee_deg: float, tilt_deg: float, hands: float) -> float:
     """Squat-likeness of a bottom posture: knees well bent, torso upright or hands high.
 
@@ -523,18 +540,33 @@ def _arms_forward(arm_deg: float) -> float:
     return ramp(arm_deg, *ARMS_FORWARD_DEG) * (1.0 - ramp(arm_deg, *ARMS_OVERHEAD_DEG))
 
 
-def _score_clip(c: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
-    """Evidence per class from clip cues, and a phrase per class saying why."""
+def _clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
+    """Judgements from clip cues that the exercises' recognisers (and ``other``) combine.
+
+    All 0..1; the three marked may be NaN (not measurable):
+
+    * ``prone_hold``: a prone support held still, or moved in without push-ups (which, still
+      in a prone support, is a hold of sorts, an unsure one);
+    * ``push_ups``: the elbows keep bending in a straight prone body;
+    * ``hinge``: the hips go through a hinge's range;
+    * ``fast_tempo`` (NaN): the hips extend ballistically, and reps come quickly;
+    * ``arms_forward_top`` (NaN): the arms float forward (not overhead) at the top;
+    * ``hands_low_bottom`` (NaN): the hands reach the knees or lower at the bottom;
+    * ``squat_bottom``: the bottom posture is a squat's; ``overhead``: the arms go overhead;
+    * ``hinge_move``: a hinge movement that is neither a squat, an overhead movement nor part
+      of a prone hold; ``ballistic_share``: the share of it that looks ballistic (fast, arms
+      forward at the top, hands staying above the knees) rather than a grind.
+    """
     held = _or(ramp(c["calm_share"], *CALM_SHARE), 0.0)
     # A body that stays in a prone support while it moves (hip dips, piking, adjusting) is
-    # still a plank of sorts, unless the elbows keep bending: then it is push-ups.
+    # still a hold of sorts, unless the elbows keep bending: then it is push-ups.
     push_ups = _or(ramp(c["elbow_range_deg"], *PUSH_UP_ELBOW_RANGE_DEG), 0.0) * _or(
         ramp(c["prone_hip_range_deg"], *PUSH_UP_HIP_RANGE_DEG), 1.0
     )
     prone_moving = PRONE_MOVING_EVIDENCE * (1.0 - push_ups)
-    plank = max(
+    prone_hold = max(
         c["horizontal_frac"] * max(held, prone_moving),
-        _or(ramp(c["hold_s"], *PLANK_HOLD_S), 0.0),
+        _or(ramp(c["hold_s"], *PRONE_HOLD_S), 0.0),
     )
 
     hinge = ramp(c["hinge_deg"], HINGE_MIN_DEG, HINGE_MIN_DEG + 20.0)
@@ -549,114 +581,155 @@ def _score_clip(c: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
     squat = _squat(c["knee_bottom_deg"], c["tilt_bottom_deg"], c["hands_bottom"])
     overhead = _or(ramp(c["overhead_frac"], *OVERHEAD_SHARE), 0.0)
 
-    # Swing or deadlift? Each cue adds its weight of log-odds (naive-Bayes style): a cue at
-    # 1 argues fully for the swing, at 0 fully for the deadlift, unknown (NaN) not at all.
-    # The arms weigh most: a swing cannot be done with hanging arms, a deadlift can be fast.
+    # Ballistic or grind? Each cue adds its weight of log-odds (naive-Bayes style): a cue at
+    # 1 argues fully for ballistic, at 0 fully for a grind, unknown (NaN) not at all. The arms
+    # weigh most: a ballistic swing cannot be done with hanging arms, a grind can be fast.
     tempo_weight = W_TEMPO if math.isfinite(c["period_s"]) else W_TEMPO_ONE_PHASE
     log_odds = sum(
         w * (2.0 * v - 1.0)
         for w, v in ((tempo_weight, fast), (W_ARMS, arms), (W_HANDS, 1.0 - _or(hands_low, 0.5)))
         if math.isfinite(v)
     )
-    swing_share = 1.0 / (1.0 + math.exp(-log_odds))
-    move = hinge * (1.0 - squat) * (1.0 - overhead) * (1.0 - plank)
-    evidence = {
-        "deadlift": move * (1.0 - swing_share),
-        "plank": plank,
-        "kbswing": move * swing_share,
-        "other": max(hinge * squat, overhead, 1.0 - max(hinge, plank)),
+    ballistic_share = 1.0 / (1.0 + math.exp(-log_odds))
+    hinge_move = hinge * (1.0 - squat) * (1.0 - overhead) * (1.0 - prone_hold)
+    return {
+        "prone_hold": prone_hold,
+        "push_ups": push_ups,
+        "hinge": hinge,
+        "fast_tempo": fast,
+        "arms_forward_top": arms,
+        "hands_low_bottom": hands_low,
+        "squat_bottom": squat,
+        "overhead": overhead,
+        "hinge_move": hinge_move,
+        "ballistic_share": ballistic_share,
     }
 
+
+def _still_judgements(c: Mapping[str, float]) -> dict[str, float]:
+    """Judgements from a still's posture cues, each 0..1 (0 where not measurable).
+
+    ``flat``: trunk and legs horizontal; ``hinged``: the torso tipped forward at the hips;
+    ``upright``: the trunk near vertical; ``hands_low``: the hands at the knees or lower;
+    ``arms_forward``, ``arms_hanging``, ``arms_overhead``: where the arms point; ``squat``:
+    a squat's posture; ``upright_body``: neither lying nor squatting.
+    """
+    flat = _or(c["horizontal"], 0.0)
+    squat = _squat(c["knee_deg"], c["tilt_deg"], c["hands_above_knee"])
+    return {
+        "flat": flat,
+        "hinged": _or(ramp(c["tilt_deg"], 25.0, 45.0) * ramp(c["hip_deg"], 35.0, 60.0), 0.0),
+        "upright": _or(ramp(c["tilt_deg"], UPRIGHT_DEG + 5.0, UPRIGHT_DEG - 10.0), 0.0),
+        "hands_low": _or(ramp(c["hands_above_knee"], *HANDS_LOW), 0.0),
+        "arms_forward": _or(_arms_forward(c["arm_deg"]), 0.0),
+        "arms_hanging": _or(ramp(c["arm_deg"], 35.0, 20.0), 0.0),
+        "arms_overhead": _or(ramp(c["arm_deg"], *ARMS_OVERHEAD_DEG), 0.0),
+        "squat": squat,
+        "upright_body": (1.0 - flat) * (1.0 - squat),
+    }
+
+
+# ----------------------------------------------------------------------------- phrases
+# Pieces of the one-line reasons, shared by the exercises' recognisers.
+def hinge_phases_text(c: Mapping[str, float], *, tempo: bool = True) -> str:
+    """``"3 hinge phases (hip extension 0.45 s, a rep every 3.1 s)"`` from clip cues."""
     n = int(c["hinge_phases"])
-    tempo_words = []
+    text = f"{n} hinge phase{'s' if n != 1 else ''}"
+    words = []
     if math.isfinite(c["extension_s"]):
-        tempo_words.append(f"hip extension {c['extension_s']:.2f} s")
+        words.append(f"hip extension {c['extension_s']:.2f} s")
     if math.isfinite(c["period_s"]):
-        tempo_words.append(f"a rep every {c['period_s']:.1f} s")
-    tempo_text = f" ({', '.join(tempo_words)})" if tempo_words else ""
-    phase_text = f"{n} hinge phase{'s' if n != 1 else ''}"
-    arm_text = (
-        f"arms at {c['arm_top_deg']:.0f} deg at the top" if math.isfinite(c["arm_top_deg"]) else ""
-    )
-    hands_text = (
-        "hands to the knees or lower"
-        if _or(hands_low, 0.0) >= 0.5
-        else "hands above the knees"
-        if math.isfinite(c["hands_bottom"])
-        else ""
-    )
-    if c["hold_s"] >= PLANK_HOLD_S[0]:
-        plank_text = f"body horizontal and still for {c['hold_s']:.1f} s"
-    else:
-        plank_text = (
-            f"body horizontal in {100 * c['horizontal_frac']:.0f}% of frames, still in "
-            f"{100 * _or(c['calm_share'], 0.0):.0f}% of those"
-        )
+        words.append(f"a rep every {c['period_s']:.1f} s")
+    return f"{text} ({', '.join(words)})" if tempo and words else text
+
+
+def arms_at_top_text(c: Mapping[str, float]) -> str:
+    """Where the arms were at the top of the reps, or "" when not measured."""
+    if not math.isfinite(c["arm_top_deg"]):
+        return ""
+    return f"arms at {c['arm_top_deg']:.0f} deg at the top"
+
+
+def hands_at_bottom_text(c: Mapping[str, float]) -> str:
+    """Where the hands were at the bottom of the reps, or "" when not measured."""
+    if _or(c["hands_low_bottom"], 0.0) >= 0.5:
+        return "hands to the knees or lower"
+    return "hands above the knees" if math.isfinite(c["hands_bottom"]) else ""
+
+
+def join_parts(*parts: str) -> str:
+    """The non-empty parts, comma-separated."""
+    return ", ".join(p for p in parts if p)
+
+
+def _recognised_names(specs: tuple[ExerciseSpec, ...]) -> str:
+    """``"deadlift, plank or swing"``: the exercises recognition can tell, for sentences."""
+    from formcheck.engine.analyze import join_words
+
+    names = [s.short_name or s.name for s in specs if s.recognizer is not None]
+    return join_words(names) or "known exercise"
+
+
+# ----------------------------------------------------------------------------- scoring
+def _other_clip(c: Mapping[str, float], specs: tuple[ExerciseSpec, ...]) -> tuple[float, str]:
+    """Evidence that a clip is none of the exercises: a squat, arms overhead, or no pattern."""
+    hinge, squat, overhead = c["hinge"], c["squat_bottom"], c["overhead"]
+    evidence = max(hinge * squat, overhead, 1.0 - max(hinge, c["prone_hold"]))
     if overhead >= 0.5:
-        other_text = f"arms overhead in {100 * c['overhead_frac']:.0f}% of frames"
+        text = f"arms overhead in {100 * c['overhead_frac']:.0f}% of frames"
     elif hinge * squat >= 0.5:
-        other_text = (
+        text = (
             f"knees bent {c['knee_bottom_deg']:.0f} deg with the torso "
             f"{c['tilt_bottom_deg']:.0f} deg from vertical at the bottom (squat-like)"
         )
-    elif push_ups >= 0.5 and c["horizontal_frac"] >= 0.5:
-        other_text = (
-            f"body horizontal but the elbows bend by {c['elbow_range_deg']:.0f} deg (push-ups?)"
+    elif c["push_ups"] >= 0.5 and c["horizontal_frac"] >= 0.5:
+        text = f"body horizontal but the elbows bend by {c['elbow_range_deg']:.0f} deg (push-ups?)"
+    elif int(c["hinge_phases"]):
+        text = (
+            f"{hinge_phases_text(c, tempo=False)} but no clear {_recognised_names(specs)} pattern"
         )
-    elif n:
-        other_text = f"{phase_text} but no clear deadlift, plank or swing pattern"
     else:
-        other_text = "no hinge movement and no horizontal hold"
-    slow_word = "slow " if _or(fast, 0.5) < 0.5 else ""
-    fast_word = "fast " if _or(fast, 0.0) >= 0.5 else ""
-    deadlift_parts = (f"{slow_word}{phase_text}{tempo_text}", hands_text, arm_text)
-    swing_parts = (f"{fast_word}{phase_text}{tempo_text}", arm_text)
-    why = {
-        "deadlift": ", ".join(x for x in deadlift_parts if x),
-        "plank": plank_text,
-        "kbswing": ", ".join(x for x in swing_parts if x),
-        "other": other_text,
-    }
+        text = "no hinge movement and no horizontal hold"
+    return evidence, text
+
+
+def _other_still(c: Mapping[str, float], specs: tuple[ExerciseSpec, ...]) -> tuple[float, str]:
+    """Evidence that a still shows none of the exercises: a squat, arms overhead, or neither."""
+    evidence = max(c["squat"], c["arms_overhead"], 0.35)
+    if c["squat"] >= 0.5:
+        text = "knees deeply bent with the torso upright (squat-like)"
+    elif c["arms_overhead"] >= 0.5:
+        text = "arms overhead"
+    else:
+        text = f"no posture typical of a {_recognised_names(specs)}"
+    return evidence, text
+
+
+def _score(
+    cues: Mapping[str, float], specs: tuple[ExerciseSpec, ...], *, still: bool
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Evidence per class and a phrase per class saying why: each exercise's recogniser, then
+    ``other``. An exercise without a recogniser gets no evidence."""
+    view = MappingProxyType(cues)  # recognisers read the cues, never change them
+    evidence: dict[str, float] = {}
+    why: dict[str, str] = {}
+    for spec in specs:
+        recognizer = spec.recognizer
+        if recognizer is None:
+            evidence[spec.id], why[spec.id] = 0.0, ""
+        elif still:
+            evidence[spec.id], why[spec.id] = recognizer.still_evidence(view)
+        else:
+            evidence[spec.id], why[spec.id] = recognizer.clip_evidence(view)
+    other = _other_still if still else _other_clip
+    evidence[OTHER], why[OTHER] = other(view, specs)
     return evidence, why
 
 
-def _score_still(c: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
-    """Evidence from posture alone (a still image or a clip without a readable movement)."""
-    flat = _or(c["horizontal"], 0.0)
-    hinged = _or(ramp(c["tilt_deg"], 25.0, 45.0) * ramp(c["hip_deg"], 35.0, 60.0), 0.0)
-    upright = _or(ramp(c["tilt_deg"], UPRIGHT_DEG + 5.0, UPRIGHT_DEG - 10.0), 0.0)
-    hands_low = _or(ramp(c["hands_above_knee"], *HANDS_LOW), 0.0)
-    arms = _or(_arms_forward(c["arm_deg"]), 0.0)
-    hanging = _or(ramp(c["arm_deg"], 35.0, 20.0), 0.0)
-    overhead = _or(ramp(c["arm_deg"], *ARMS_OVERHEAD_DEG), 0.0)
-    squat = _squat(c["knee_deg"], c["tilt_deg"], c["hands_above_knee"])
-    upright_body = (1.0 - flat) * (1.0 - squat)
-    evidence = {
-        "deadlift": upright_body * max(hinged * (0.4 + 0.6 * hands_low), 0.5 * upright * hanging),
-        "plank": flat,
-        "kbswing": upright_body
-        * max(upright * arms, 0.5 * hinged * (1.0 - hands_low), 0.3 * upright * hanging),
-        "other": max(squat, overhead, 0.35),
-    }
-    why = {
-        "deadlift": "hinged posture with the hands low"
-        if hinged >= 0.5
-        else "standing tall with the arms hanging (a lockout?)",
-        "plank": "body horizontal",
-        "kbswing": "standing with the arms forward at chest height (top of a swing?)"
-        if arms >= 0.5
-        else "hinged posture with the hands between the knees",
-        "other": "knees deeply bent with the torso upright (squat-like)"
-        if squat >= 0.5
-        else "arms overhead"
-        if overhead >= 0.5
-        else "no posture typical of a deadlift, plank or swing",
-    }
-    return evidence, why
-
-
-def _normalise(evidence: dict[str, float], floor: float = 0.02) -> dict[str, float]:
-    raw = {k: max(0.0, _or(evidence[k], 0.0)) + floor for k in CLASSES}
+def _normalise(
+    evidence: dict[str, float], classes: tuple[str, ...], floor: float = 0.02
+) -> dict[str, float]:
+    raw = {k: max(0.0, _or(evidence[k], 0.0)) + floor for k in classes}
     total = sum(raw.values())
     return {k: v / total for k, v in raw.items()}
 
@@ -677,13 +750,15 @@ def recognize_exercise(series: PoseSeries) -> Recognition:
 
     Never raises on odd input: an empty series or one with nobody in it is ``other``.
     """
+    specs = registry.all_specs()
+    classes = registry.recognition_classes()
     n = len(series)
     detected = series.detected
     n_det = int(detected.sum()) if n else 0
     if n_det == 0:
-        scores = _normalise({"deadlift": 0.0, "plank": 0.0, "kbswing": 0.0, "other": 1.0})
+        scores = _normalise({k: 1.0 if k == OTHER else 0.0 for k in classes}, classes)
         reason = "no frames" if n == 0 else "nobody was found in the frames"
-        return _result(scores, {"other": reason}, {"detected_frames": 0.0}, True)
+        return _result(scores, {OTHER: reason}, {"detected_frames": 0.0}, True, classes)
 
     sig = _signals(series)
     t_det = sig.time_s[detected]
@@ -701,36 +776,43 @@ def recognize_exercise(series: PoseSeries) -> Recognition:
     still = n_det <= STILL_MAX_FRAMES or span_s < STILL_MAX_SPAN_S
     if not still:
         cues = _clip_cues(sig)
-        evidence, why = _score_clip(cues)
+        cues.update(_clip_judgements(cues))
+        evidence, why = _score(cues, specs, still=False)
         # A clip in which nothing readable happens is judged on its posture like a still.
         if (
             cues["hinge_deg"] < HINGE_MIN_DEG
-            and cues["hold_s"] < PLANK_HOLD_S[0]
+            and cues["hold_s"] < PRONE_HOLD_S[0]
             and cues["horizontal_frac"] < 0.5
         ):
             still_cues = _still_cues(sig)
-            s_evidence, s_why = _score_still(still_cues)
-            evidence["other"] = max(evidence["other"], 0.7)  # movement was expected, none seen
-            for k in ("deadlift", "kbswing", "plank"):
-                evidence[k] = 0.5 * s_evidence[k]
-            why = {k: (f"{s_why[k]}, no hinge movement" if k != "other" else why[k]) for k in why}
+            still_cues.update(_still_judgements(still_cues))
+            s_evidence, s_why = _score(still_cues, specs, still=True)
+            evidence[OTHER] = max(evidence[OTHER], 0.7)  # movement was expected, none seen
+            for spec in specs:
+                evidence[spec.id] = 0.5 * s_evidence[spec.id]
+            why = {k: (f"{s_why[k]}, no hinge movement" if k != OTHER else why[k]) for k in why}
             cues.update({f"still_{k}": v for k, v in still_cues.items()})
-        scores = _temper(_normalise(evidence), reliability)
+        scores = _temper(_normalise(evidence, classes), reliability)
     else:
         cues = _still_cues(sig)
-        evidence, why = _score_still(cues)
+        cues.update(_still_judgements(cues))
+        evidence, why = _score(cues, specs, still=True)
         kind = "one frame" if n_det == 1 else f"{n_det} frames over {span_s:.2f} s"
         why = {k: f"{kind}: {v} (a still cannot show the movement)" for k, v in why.items()}
-        scores = _temper(_normalise(evidence), reliability, cap=STILL_MAX_CONFIDENCE)
+        scores = _temper(_normalise(evidence, classes), reliability, cap=STILL_MAX_CONFIDENCE)
     if view.view != "unknown":
         why = {k: f"{v}; {view.view} view" for k, v in why.items()}
-    return _result(scores, why, {**base, **cues}, None)
+    return _result(scores, why, {**base, **cues}, None, classes)
 
 
 def _result(
-    scores: dict[str, float], why: dict[str, str], cues: dict[str, float], sure: bool | None
+    scores: dict[str, float],
+    why: dict[str, str],
+    cues: dict[str, float],
+    sure: bool | None,
+    classes: tuple[str, ...],
 ) -> Recognition:
-    exercise = max(CLASSES, key=lambda k: scores[k])
+    exercise = max(classes, key=lambda k: scores[k])
     confidence = float(scores[exercise])
     return Recognition(
         exercise=exercise,

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.features.core import compute_features
 from formcheck.series.core import PoseSeries
 
 DISCLAIMER = (
@@ -140,29 +139,14 @@ class FrameInput:
 
 
 def frames_from_series(series: PoseSeries) -> Iterator[FrameInput]:
-    """Vectorised features for the whole series, served one frame at a time."""
-    from formcheck.features.view import frame_view_labels
+    """The rule input of every frame: features measured for the whole series at once.
 
-    feats = compute_features(series)
-    views, in_frame = frame_view_labels(series)
-    detected = series.detected
-    names = list(feats.values)
-    columns = [feats.values[n] for n in names]
-    parts = list(feats.part_visibility)
-    part_columns = [feats.part_visibility[p] for p in parts]
-    extras = {k: np.asarray(v) for k, v in series.extras.items()}
-    for i in range(len(series)):
-        yield FrameInput(
-            time_ms=float(series.time_ms[i]),
-            detected=bool(detected[i]),
-            num_people=int(series.num_people[i]),
-            features={n: float(c[i]) for n, c in zip(names, columns, strict=True)},
-            facing=int(feats.facing[i]),
-            visibility={p: float(c[i]) for p, c in zip(parts, part_columns, strict=True)},
-            extras={k: v[i] for k, v in extras.items()},
-            in_frame=bool(in_frame[i]),
-            view=str(views[i]),
-        )
+    The live loop builds its one-frame inputs with the same code
+    (:mod:`formcheck.features.frame_input`), so live and offline rules read the same numbers.
+    """
+    from formcheck.features.frame_input import frame_inputs  # it imports FrameInput from here
+
+    return frame_inputs(series)
 
 
 class RuleSession(ABC):

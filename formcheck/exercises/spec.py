@@ -42,6 +42,22 @@ class FaultSpec:
     # where the signal is largest (+1), smallest (-1) or furthest from 0 (0).
     worst_signal: str | None = None
     worst_direction: int = 1
+    # A fault either of two signals can raise: ``measured[worst_share_key]`` is the share of
+    # ``worst_signal`` in raising it; below ``worst_share_min`` (or not measured) the worst
+    # moment is where ``alt_worst_signal`` is most extreme instead (same direction).
+    alt_worst_signal: str | None = None
+    worst_share_key: str | None = None
+    worst_share_min: float = 0.5
+
+    def worst_key(self, measured: Mapping[str, float]) -> str | None:
+        """The signal whose extreme marks this fault's worst moment, given what it measured."""
+        if (
+            self.alt_worst_signal is not None
+            and self.worst_share_key is not None
+            and measured.get(self.worst_share_key, 0.0) < self.worst_share_min
+        ):
+            return self.alt_worst_signal
+        return self.worst_signal
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,9 @@ class ExerciseSpec:
     # The rep's key moment in words ("lockout", "top"); REPS exercises only.
     key_moment: str | None = None
     recognizer: Recognizer | None = None
+    # A shorter name for lists in running text where the context is clear ("no clear
+    # deadlift, plank or swing pattern"); empty: ``name``.
+    short_name: str = ""
     # series extra -> advice when a series lacks it (e.g. landmarks saved without the mask).
     missing_extras: Mapping[str, str] = field(default_factory=dict)
     # Where the exercise comes in lists (help, tables, menus): lower first, then by id.

@@ -70,10 +70,11 @@ MIN_EXTENT_PX = 100.0
 CUE_AGREE_DEG = 15.0
 CUE_DISAGREE_DEG = 45.0
 
-_FRAME_PARTS: dict[str, tuple[int, ...]] = {
-    "head": (Landmark.NOSE,),
-    "hips": (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
-    "feet": (Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE),
+# The parts that must be in the frame, by their landmarks (any one of them inside will do).
+_FRAME_PARTS: dict[str, np.ndarray] = {
+    "head": np.array([Landmark.NOSE]),
+    "hips": np.array([Landmark.LEFT_HIP, Landmark.RIGHT_HIP]),
+    "feet": np.array([Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE]),
 }
 
 
@@ -105,7 +106,7 @@ class ViewAssessment:
 
 @dataclass(frozen=True)
 class FrameView:
-    """The same questions for one frame (live use)."""
+    """The same questions for one frame (live set-up guidance): a row of :class:`FrameViews`."""
 
     view: str
     facing: str | None
@@ -113,6 +114,34 @@ class FrameView:
     in_frame: bool
     out_of_frame: tuple[str, ...]
     extent_frac: float
+
+
+@dataclass(frozen=True)
+class FrameViews:
+    """The per-frame view check of T frames, as columns; :meth:`row` is one frame's answer.
+
+    One computation serves a whole series offline (rules, plank verdicts, annotated video) and
+    a one-frame series live (rules and set-up guidance), so both label a frame alike.
+    """
+
+    yaw_deg: np.ndarray  # (T,) mean of the world and image cues, NaN when unknown
+    view: np.ndarray  # (T,) str: side | front | oblique | unknown
+    inside: dict[str, np.ndarray]  # part (head, hips, feet) -> (T,) bool: in the frame
+    extent_frac: np.ndarray  # (T,) larger landmark extent over the frame's long side; 0 if none
+
+    @property
+    def in_frame(self) -> np.ndarray:
+        """(T,) bool: every part in the frame."""
+        return np.logical_and.reduce(list(self.inside.values()))
+
+    def row(self, i: int, facing: int = 0) -> FrameView:
+        """Frame ``i``; ``facing`` (+1/-1/0, the features' facing) is named for side views."""
+        view = str(self.view[i])
+        face = _FACING_WORDS.get(int(facing)) if view in ("side", "oblique") else None
+        out = tuple(part for part, ok in self.inside.items() if not ok[i])
+        return FrameView(
+            view, face, float(self.yaw_deg[i]), not out, out, float(self.extent_frac[i])
+        )
 
 
 # ----------------------------------------------------------------------------- cues
@@ -156,9 +185,15 @@ def yaw_from_image(pixels: np.ndarray, width_to_torso: float = WIDTH_TO_TORSO) -
 
 
 def _combine(yaw_world: np.ndarray, yaw_image: np.ndarray) -> np.ndarray:
-    both = np.stack([yaw_world, yaw_image])
-    count = np.isfinite(both).sum(axis=0)
-    total = np.nansum(both, axis=0)
+    """The mean of the cues that are known (NaN when neither is).
+
+    Written out pair-wise rather than as a nansum over a stack: the live loop calls this on
+    every frame, where numpy's per-call overhead is most of the cost (the same numbers).
+    """
+    count = np.isfinite(yaw_world).astype(np.int64) + np.isfinite(yaw_image)
+    total = np.where(np.isnan(yaw_world), 0.0, yaw_world) + np.where(
+        np.isnan(yaw_image), 0.0, yaw_image
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, np.nan)
 
@@ -168,14 +203,15 @@ def frame_yaw(series: PoseSeries) -> np.ndarray:
     return _combine(yaw_from_world(series.world), yaw_from_image(series.pixels()))
 
 
+_VIEW_LABELS = np.array(["side", "front", "oblique", "unknown"])
+
+
 def classify_yaw(yaw_deg: np.ndarray | float) -> np.ndarray:
     """ "side" / "front" / "oblique" / "unknown" for each yaw (degrees)."""
     yaw = np.asarray(yaw_deg, dtype=np.float64)
-    return np.select(
-        [~np.isfinite(yaw), yaw >= SIDE_MIN_YAW_DEG, yaw <= FRONT_MAX_YAW_DEG],
-        ["unknown", "side", "front"],
-        "oblique",
-    )
+    # Indexes into _VIEW_LABELS (a third of np.select's cost on the live loop's one frame).
+    code = np.where(yaw >= SIDE_MIN_YAW_DEG, 0, np.where(yaw <= FRONT_MAX_YAW_DEG, 1, 2))
+    return _VIEW_LABELS[np.where(np.isfinite(yaw), code, 3)]
 
 
 def _in_frame(image: np.ndarray, presence: np.ndarray) -> dict[str, np.ndarray]:
@@ -185,7 +221,7 @@ def _in_frame(image: np.ndarray, presence: np.ndarray) -> dict[str, np.ndarray]:
     inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=-1)
     # A missing presence (some saved datasets have none) is not held against the point.
     inside &= ~(pres < MIN_PRESENCE)
-    return {part: inside[..., list(idx)].any(axis=-1) for part, idx in _FRAME_PARTS.items()}
+    return {part: inside[..., idx].any(axis=-1) for part, idx in _FRAME_PARTS.items()}
 
 
 def _extent_px(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -204,9 +240,12 @@ def _quiet() -> Iterator[None]:
         yield
 
 
+_FACING_WORDS = {1: "right", -1: "left"}
+
+
 def _facing_word(facing: np.ndarray) -> str | None:
     """Majority facing of frames as a word, or None when too few frames agree."""
-    return {1: "right", -1: "left"}.get(majority_facing(facing))
+    return _FACING_WORDS.get(majority_facing(facing))
 
 
 # ----------------------------------------------------------------------------- clip
@@ -304,6 +343,29 @@ def assess_view(series: PoseSeries, start: int = 0, stop: int | None = None) -> 
     )
 
 
+def frame_views(
+    image: np.ndarray,
+    world: np.ndarray,
+    presence: np.ndarray,
+    pixels: np.ndarray,
+    width: int,
+    height: int,
+) -> FrameViews:
+    """The view check of each frame: (T, 33, 3) image and world, (T, 33) presence, (T, 33, 2)
+    image landmarks in pixels, and the pixel size of the frames the model saw."""
+    yaw = _combine(yaw_from_world(world), yaw_from_image(pixels))
+    extent = _extent_px(image, width, height)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(np.isfinite(extent), extent / max(width, height), 0.0)
+    return FrameViews(yaw, classify_yaw(yaw).astype(str), _in_frame(image, presence), frac)
+
+
+def series_frame_views(series: PoseSeries) -> FrameViews:
+    """:func:`frame_views` of every frame of a series (its own float32 pixel scaling)."""
+    width, height = int(series.source.width), int(series.source.height)
+    return frame_views(series.image, series.world, series.presence, series.pixels(), width, height)
+
+
 def assess_frame_view(
     image: np.ndarray,
     world: np.ndarray,
@@ -311,10 +373,11 @@ def assess_frame_view(
     presence: np.ndarray,
     frame_size: tuple[int, int] | None = None,
 ) -> FrameView:
-    """One frame's view, for live use: (33, 3) image and world, (33,) visibility and presence.
+    """One frame's view: (33, 3) image and world, (33,) visibility and presence.
 
-    ``frame_size`` is (width, height) in pixels; without it the frame is taken as square,
-    which distorts the image cue and the extent for non-square frames.
+    The one-frame form of :func:`frame_views`, with the person's facing. ``frame_size`` is
+    (width, height) in pixels; without it the frame is taken as square, which distorts the
+    image cue and the extent for non-square frames.
     """
     img = np.asarray(image, dtype=np.float64)
     wld = np.asarray(world, dtype=np.float64)
@@ -328,20 +391,13 @@ def assess_frame_view(
             f"({NUM_LANDMARKS},).",
         )
     width, height = frame_size if frame_size is not None else (1, 1)
-    if not np.isfinite(img[:, :2]).any():
-        return FrameView("unknown", None, math.nan, False, tuple(_FRAME_PARTS), 0.0)
-    px = img[:, :2] * np.array([width, height], dtype=np.float64)
-    yaw = float(_combine(yaw_from_world(wld), yaw_from_image(px)))
-    view = str(classify_yaw(yaw))
-    facing = None
-    if view in ("side", "oblique"):
-        parts, _ = body_parts(px, vis)
-        face = int(facing_from_parts({k: v[None] for k, v in parts.items()})[0])
-        facing = {1: "right", -1: "left"}.get(face)
-    inside = _in_frame(img, pres)
-    out = tuple(part for part, ok in inside.items() if not bool(ok))
-    extent = float(_extent_px(img, width, height))
-    return FrameView(view, facing, yaw, not out, out, extent / max(width, height))
+    px = img[None, :, :2] * np.array([width, height], dtype=np.float64)
+    views = frame_views(img[None], wld[None], pres[None], px, width, height)
+    facing = 0
+    if views.view[0] in ("side", "oblique"):
+        parts, _ = body_parts(px, vis[None])
+        facing = int(facing_from_parts(parts)[0])
+    return views.row(0, facing)
 
 
 def view_matches_label(assessment: ViewAssessment, label: str, tolerance_deg: float = 10.0) -> bool:
@@ -371,11 +427,6 @@ def view_matches_label(assessment: ViewAssessment, label: str, tolerance_deg: fl
 
 
 def frame_view_labels(series: PoseSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: the view label ((T,) str) and whether the whole body is in frame ((T,) bool).
-
-    The vectorised twin of :func:`assess_frame_view`, used to feed rule sessions offline.
-    """
-    views = classify_yaw(frame_yaw(series))
-    inside = _in_frame(series.image, series.presence)
-    in_frame = np.logical_and.reduce(list(inside.values())) if inside else np.zeros(len(series))
-    return views.astype(str), np.asarray(in_frame, dtype=bool) & series.detected
+    """Per frame: the view label ((T,) str) and whether the whole body is in frame ((T,) bool)."""
+    views = series_frame_views(series)
+    return views.view, views.in_frame & series.detected

@@ -1,8 +1,8 @@
 """The overlay burnt into a recorded clip: per-frame overlay states from a verdict, and the video.
 
 ``overlay_states`` turns an analysed series into what the live screen would have shown at each
-frame: the rep counter (a rep counts at its lockout / top), the plank hold timer with time in
-good form, the fault whose span covers the frame with its cue, and setup problems (turned to
+frame: the rep counter (a rep counts at its key moment: lockout, top), the hold timer with time
+in good form, the fault whose span covers the frame with its cue, and setup problems (turned to
 the camera, body out of frame, several people). ``write_annotated_video`` decodes the clip again,
 draws those states and encodes H.264 with the same frame count and frame rate as the input.
 
@@ -23,9 +23,11 @@ import cv2
 import numpy as np
 
 from formcheck.errors import ConfigError
+from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, Fault
+from formcheck.exercises.spec import Measure
 from formcheck.features.core import Features, compute_features
-from formcheck.outputs.overlay import KEY_ANGLES, Annotator, OverlayState, format_clock
+from formcheck.outputs.overlay import Annotator, OverlayState, format_clock, key_angle_specs
 from formcheck.outputs.video_out import H264Writer, ensure_writable, require_av
 from formcheck.series.core import PoseSeries
 
@@ -74,7 +76,7 @@ def _frame_periods(time_ms: np.ndarray) -> np.ndarray:
 
 
 def hold_clock(result: ExerciseResult, time_ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T,) seconds held and seconds held in good form at each time (plank).
+    """(T,) seconds held and seconds held in good form at each time (a hold exercise).
 
     Holds come from the ``hold_started`` / ``hold_ended`` events; good form stops counting while a
     fault is active and for good once form broke (``summary.form_broke_ms``), as in the summary.
@@ -185,15 +187,16 @@ def counter_texts(result: ExerciseResult, time_ms: np.ndarray) -> list[str]:
     n = len(time_ms)
     if not result.assessable and not result.reps:
         return ["Not assessable"] * n
-    if result.exercise == "plank":
+    spec = registry.find(result.exercise)
+    if spec is None:
+        return [""] * n
+    if spec.measure is Measure.HOLD:
         held, good = hold_clock(result, time_ms)
         return [
             f"Hold {format_clock(h)} · good form {format_clock(g)}"
             for h, g in zip(held, good, strict=True)
         ]
-    if result.exercise in ("deadlift", "kbswing"):
-        return [f"Reps {c}" for c in rep_counts(result, time_ms).tolist()]
-    return [""] * n
+    return [f"Reps {c}" for c in rep_counts(result, time_ms).tolist()]
 
 
 def overlay_states(
@@ -214,9 +217,10 @@ def overlay_states(
     width, height = frame_size or (series.source.width, series.source.height)
     pixels = series.image[:, :, :2].astype(np.float64) * np.array([width, height], np.float64)
     detected = series.detected
-    exercise = result.exercise if result.exercise in KEY_ANGLES else "other"
-    spec = KEY_ANGLES[exercise]
-    columns = {label: features.values.get(name) for label, name in spec}
+    # Auto (not recognised) keeps its name; an exercise the registry does not know shows as other.
+    known = registry.find(result.exercise) is not None or result.exercise == registry.AUTO
+    exercise = result.exercise if known else registry.OTHER
+    columns = {a.label: features.values.get(a.feature) for a in key_angle_specs(exercise)}
     counters = counter_texts(result, t)
     shown = active_faults(result, t, min_banner_ms)
     setups = setup_messages(series)
@@ -262,7 +266,7 @@ class StateTimeline:
         self._blank = OverlayState(
             None,
             None,
-            self.states[0].exercise if self.states else "other",
+            self.states[0].exercise if self.states else registry.OTHER,
             {},
             self.states[0].counter if self.states else "",
         )

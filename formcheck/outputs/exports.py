@@ -25,6 +25,7 @@ from formcheck.exercises.base import ExerciseResult, Fault
 from formcheck.features.core import FEATURE_NAMES, Features, compute_features
 from formcheck.outputs.video_out import ensure_writable
 from formcheck.series.core import PoseSeries
+from formcheck.series.jsonable import json_safe
 
 FRAME_COLUMNS = ("frame", "time_ms", "detected", *FEATURE_NAMES, "facing", "rep", "faults")
 REP_COLUMNS = (
@@ -42,21 +43,6 @@ REP_COLUMNS = (
     "measured",
     "thresholds",
 )
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON types; NaN and infinities become null (JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (np.integer, int)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return float(value) if math.isfinite(float(value)) else None
-    return value
 
 
 def _num(value: float | None, digits: int = 4) -> str:
@@ -103,7 +89,7 @@ def frame_rows(
 
 
 def _fault_dict(fault: Fault) -> dict[str, Any]:
-    return _json_safe(
+    return json_safe(
         {
             "code": fault.code,
             "cue": fault.cue,
@@ -125,7 +111,7 @@ def rep_fault_records(result: ExerciseResult) -> dict[str, Any]:
     reps = []
     for rep in result.reps:
         reps.append(
-            _json_safe(
+            json_safe(
                 {
                     "rep": rep.index,
                     "start_ms": rep.start_ms,
@@ -144,7 +130,7 @@ def rep_fault_records(result: ExerciseResult) -> dict[str, Any]:
         "variant": result.variant,
         "assessable": result.assessable,
         "reason": result.reason,
-        "summary": _json_safe(
+        "summary": json_safe(
             {
                 "rep_count": result.summary.rep_count,
                 "hold_s": result.summary.hold_s,
@@ -184,8 +170,8 @@ def rep_rows(result: ExerciseResult) -> list[dict[str, str]]:
                 "confidence": _num(fault.confidence, 3),
                 "cue": fault.cue,
                 "signals": ";".join(fault.signals),
-                "measured": json.dumps(_json_safe(dict(fault.measured)), sort_keys=True),
-                "thresholds": json.dumps(_json_safe(dict(fault.thresholds)), sort_keys=True),
+                "measured": json.dumps(json_safe(dict(fault.measured)), sort_keys=True),
+                "thresholds": json.dumps(json_safe(dict(fault.thresholds)), sort_keys=True),
             }
         return row
 

@@ -19,32 +19,13 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from formcheck.exercises import registry
+from formcheck.exercises.spec import KeyAngle
 from formcheck.series.landmarks import POSE_CONNECTIONS, SIDE_PAIRS
 
-# exercise -> ((label, feature name), ...): the two or three angles that matter for it
-# (feature definitions in formcheck.features.core.FEATURE_DEFINITIONS).
-KEY_ANGLES: dict[str, tuple[tuple[str, str], ...]] = {
-    # The hinge: hips fold, knees stay modestly bent, torso tips as one piece.
-    "deadlift": (("hip", "hip_flexion"), ("knee", "knee_flexion"), ("torso", "trunk_inclination")),
-    # One straight line (0 = straight), a neutral neck, elbows under the shoulders.
-    "plank": (
-        ("body line", "body_line_angle"),
-        ("neck", "neck_flexion"),
-        ("upper arm", "upper_arm_from_vertical"),
-    ),
-    # Hip snap to full extension; the torso must stop at vertical (negative = leaning back).
-    "kbswing": (("hip", "hip_flexion"), ("knee", "knee_flexion"), ("trunk lean", "trunk_lean")),
-    "auto": (("hip", "hip_flexion"), ("knee", "knee_flexion")),
-    "other": (("hip", "hip_flexion"), ("knee", "knee_flexion")),
-}
-
-EXERCISE_LABELS = {
-    "deadlift": "DEADLIFT",
-    "plank": "PLANK",
-    "kbswing": "KB SWING",
-    "auto": "",
-    "other": "",
-}
+# The angles shown when the exercise is not known (auto before recognition, or "other"); each
+# exercise names its own in its spec (ExerciseSpec.key_angles).
+GENERIC_KEY_ANGLES = (KeyAngle("hip", "hip_flexion"), KeyAngle("knee", "knee_flexion"))
 
 # Which body part an angle is measured at, to label it beside the joint.
 _ANGLE_ANCHORS = {
@@ -104,7 +85,7 @@ class OverlayState:
 
     landmarks_px: np.ndarray | None  # (33, 2) pixel coords in the frame being drawn, or None
     visibility: np.ndarray | None  # (33,)
-    exercise: str  # "deadlift" | "plank" | "kbswing" | "auto" | "other"
+    exercise: str  # a registered exercise id, "auto" or "other"
     angles: dict[str, float]  # 2-3 labelled angles to show, e.g. {"hip": 85.0, "knee": 20.0}
     counter: str  # "Reps 3" / "Hold 0:42 · good form 0:35"
     cue: str | None = None  # current coaching cue
@@ -334,7 +315,7 @@ class Annotator:
     ) -> None:
         """The key angles again, small, beside the joint they are measured at."""
         vis = np.nan_to_num(np.asarray(vis, np.float64), nan=0.0)
-        features = dict(KEY_ANGLES.get(state.exercise, ()))
+        features = {a.label: a.feature for a in key_angle_specs(state.exercise)}
         for label, value in state.angles.items():
             part = _ANGLE_ANCHORS.get(features.get(label, ""))
             if part is None or not np.isfinite(value):
@@ -356,7 +337,7 @@ class Annotator:
     def _panel(self, img: np.ndarray, state: OverlayState) -> None:
         """Top left: exercise and counter, then the key angles."""
         pad = self.pad
-        title = EXERCISE_LABELS.get(state.exercise, state.exercise.upper())
+        title = exercise_badge(state.exercise)
         rows: list[tuple[str, float, int, tuple[int, int, int]]] = []
         if title:
             rows.append((title, self.small, self.thin, (200, 200, 200)))
@@ -447,18 +428,33 @@ class Annotator:
         _put_text(img, text, (x, y), scale, WHITE, thick)
 
 
+def key_angle_specs(exercise: str) -> tuple[KeyAngle, ...]:
+    """The angles the overlay shows for ``exercise``: its spec's, else the generic hip and knee."""
+    spec = registry.find(exercise)
+    return spec.key_angles if spec is not None else GENERIC_KEY_ANGLES
+
+
+def exercise_badge(exercise: str) -> str:
+    """The exercise's name on the overlay; none before recognition or for "other"."""
+    spec = registry.find(exercise)
+    if spec is not None:
+        return spec.badge
+    return "" if exercise in (registry.AUTO, registry.OTHER) else exercise.upper()
+
+
 def key_angles(exercise: str, features: dict[str, float]) -> dict[str, float]:
     """The labelled angles :class:`OverlayState` shows for ``exercise`` from one frame's features."""
-    spec = KEY_ANGLES.get(exercise, KEY_ANGLES["other"])
-    return {label: float(features.get(name, np.nan)) for label, name in spec}
+    return {a.label: float(features.get(a.feature, np.nan)) for a in key_angle_specs(exercise)}
 
 
 __all__ = [
-    "KEY_ANGLES",
+    "GENERIC_KEY_ANGLES",
     "Annotator",
     "OverlayState",
     "fault_title",
     "format_clock",
+    "exercise_badge",
+    "key_angle_specs",
     "key_angles",
     "severity_colour",
     "visibility_colour",

@@ -1,10 +1,10 @@
 """Angle-over-time plots for the report: threshold bands, fault spans and rep boundaries.
 
-Each exercise gets the few signals its rules read (``plot_specs``), drawn against time with the
-zone beyond each fault threshold shaded, the spans where that fault was found highlighted and
-the reps marked, so a reader can see *why* a rep was flagged. Thresholds are read from the rule
-configs in use (strictness presets and config files included); one that is missing is simply
-not drawn.
+Each exercise gets the few signals its rules read (its spec's ``plots``), drawn against time
+with the zone beyond each fault threshold shaded, the spans where that fault was found
+highlighted (in the fault's spec colour) and the reps marked, so a reader can see *why* a rep
+was flagged. Thresholds are read from the typed rule config in use (strictness presets and
+config files included); one that is switched off (infinite) is simply not drawn.
 
 matplotlib is optional (the ``report`` extra) and used through its object API on the Agg
 backend: no display, no global pyplot state.
@@ -14,84 +14,28 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from formcheck.errors import FormcheckError
+from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult
+from formcheck.exercises.spec import PlotSpec
 from formcheck.features.core import Features
 
 REPORT_EXTRA_HINT = (
     "Install report support with: pip install formcheck[report]  (or: pip install matplotlib)"
 )
 
-# Fault span colours by code (colour-blind-safe palette), grey for anything new.
-FAULT_COLOURS = {
-    "rounded_back": "#d55e00",
-    "squatting": "#cc79a7",
-    "hips_sagging": "#d55e00",
-    "hips_piked": "#e69f00",
-    "neck_not_neutral": "#cc79a7",
-    "elbows_not_under_shoulders": "#0072b2",
-    "leaning_back": "#d55e00",
-    "on_toes": "#e69f00",
-    "arms_lifting": "#0072b2",
-}
+# Fault spans without a colour of their own (a fault code no registered exercise declares).
 DEFAULT_FAULT_COLOUR = "#888888"
 LINE_COLOUR = "#1f4e79"
 BAND_COLOUR = "#e34a33"
 
-
-@dataclass(frozen=True)
-class Band:
-    """The zone beyond a threshold: values above ``lo`` (when ``above``) or below it."""
-
-    value: float
-    above: bool
-    label: str
-
-
-@dataclass(frozen=True)
-class PlotSpec:
-    """One signal to plot and how to judge it."""
-
-    key: str  # a feature name or a derived signal (see signal_values)
-    title: str
-    unit: str  # "deg" or "" (ratios)
-    description: str
-    faults: tuple[str, ...] = ()
-    # (config) -> bands; a missing config field gives no band.
-    bands: Callable[[Any], list[Band]] = field(default=lambda cfg: [])
-    # (config) -> reference lines (value, label): rep-detection levels, not faults.
-    refs: Callable[[Any], list[tuple[float, str]]] = field(default=lambda cfg: [])
-
-
-def _get(cfg: Any, name: str) -> float | None:
-    value = getattr(cfg, name, None)
-    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else None
-
-
-def _band(value: float | None, above: bool, label: str) -> list[Band]:
-    return [] if value is None else [Band(value, above, label)]
-
-
-def _sum(a: float | None, b: float | None, sign: float = 1.0) -> float | None:
-    return None if a is None or b is None else a + sign * b
-
-
-def _neg(value: float | None) -> float | None:
-    return None if value is None else -value
-
-
-def _ref(cfg: Any, name: str, label: str) -> list[tuple[float, str]]:
-    value = _get(cfg, name)
-    return [] if value is None else [(value, label)]
-
-
-_DEADLIFT = (
+# What is plotted when the exercise is not known (auto, other): the hinge and the knee bend,
+# which show most movements. Each exercise lists its own plots in its spec.
+GENERIC_PLOTS = (
     PlotSpec(
         "hip_flexion",
         "Hip flexion",
@@ -99,155 +43,24 @@ _DEADLIFT = (
         "0 standing tall, ~90 torso folded to the thighs: the hinge",
     ),
     PlotSpec(
-        "trunk_inclination",
-        "Torso from vertical",
-        "deg",
-        "0 upright, 90 horizontal; reps run from the bottom (tipped) to lockout (upright)",
-        refs=lambda c: _ref(c, "lockout_lean_deg", "lockout") + _ref(c, "hinge_lean_deg", "bottom"),
-    ),
-    PlotSpec(
         "knee_flexion",
         "Knee flexion",
         "deg",
         "0 straight leg; a squatted pull bends the knees a lot with the torso upright",
-        faults=("squatting",),
-        bands=lambda c: _band(_get(c, "squat_knee_flexion_deg"), True, "squat depth"),
-    ),
-    PlotSpec(
-        "neck_flexion",
-        "Head against the trunk",
-        "deg",
-        "+ head dropped toward the floor; with the back outline it shows a rounding back",
-        faults=("rounded_back",),
-        bands=lambda c: _band(_get(c, "head_drop_threshold_deg"), True, "head dropped"),
     ),
 )
-
-_PLANK = (
-    PlotSpec(
-        "hip_bend",
-        "Hip bend (shoulder-hip-ankle line)",
-        "deg",
-        "0 straight; - hips sagging below the line, + hips piked above it "
-        "(the model reads a straight body a few degrees piked)",
-        faults=("hips_sagging", "hips_piked"),
-        bands=lambda c: (
-            _band(
-                _sum(_get(c, "hip_bend_offset_deg"), _get(c, "hip_sag_deg"), -1.0), False, "sagging"
-            )
-            + _band(_sum(_get(c, "hip_bend_offset_deg"), _get(c, "hip_pike_deg")), True, "piked")
-        ),
-    ),
-    PlotSpec(
-        "head_pitch",
-        "Head (face against the trunk)",
-        "deg",
-        "the main neck check; + head hanging, - craned up (the model reads a neutral head a "
-        "few degrees +)",
-        faults=("neck_not_neutral",),
-        bands=lambda c: (
-            _band(
-                _sum(_get(c, "head_pitch_offset_deg"), _get(c, "head_hang_max_deg")),
-                True,
-                "hanging",
-            )
-            + _band(
-                _sum(_get(c, "head_pitch_offset_deg"), _get(c, "head_crane_max_deg"), -1.0),
-                False,
-                "craned",
-            )
-        ),
-    ),
-    PlotSpec(
-        "neck_flexion",
-        "Neck line (shoulder to ear)",
-        "deg",
-        "~0 neutral; + head hanging, - craned up; flags a whole neck out of line",
-        faults=("neck_not_neutral",),
-        bands=lambda c: (
-            _band(_get(c, "neck_max_deg"), True, "hanging")
-            + _band(_neg(_get(c, "neck_max_deg")), False, "craned")
-        ),
-    ),
-    PlotSpec(
-        "upper_arm_from_vertical",
-        "Upper arm from vertical",
-        "deg",
-        "0 elbows directly under the shoulders",
-        faults=("elbows_not_under_shoulders",),
-        bands=lambda c: (
-            _band(_get(c, "elbow_max_deg"), True, "elbows off")
-            + _band(_neg(_get(c, "elbow_max_deg")), False, "elbows off")
-        ),
-    ),
-)
-
-_SWING = (
-    PlotSpec(
-        "hip_flexion",
-        "Hip flexion",
-        "deg",
-        "0 hips fully extended at the top, ~90 deep in the backswing",
-        refs=lambda c: _ref(c, "top_deg", "top") + _ref(c, "hinge_deg", "hinge"),
-    ),
-    PlotSpec(
-        "trunk_lean",
-        "Trunk lean",
-        "deg",
-        "+ bent forward, 0 vertical, - leaning back",
-        faults=("leaning_back",),
-        bands=lambda c: _band(_neg(_get(c, "lean_back_deg")), False, "leaning back"),
-    ),
-    PlotSpec(
-        "ankle_above_toe",
-        "Ankle above the toes",
-        "",
-        "ankle height over the toe point, in torso lengths; it rises with the heels. No fixed "
-        "band: the rule compares each backswing with the lifter's own flat-footed tops, "
-        "together with the heel, the ankle's rise and the hips over the ankles",
-        faults=("on_toes",),
-    ),
-    PlotSpec(
-        "wrist_height",
-        "Wrist height",
-        "",
-        "wrists above (+) or below (-) the shoulders, in torso lengths",
-        faults=("arms_lifting",),
-        bands=lambda c: _band(_get(c, "wrist_above_shoulder"), True, "arms lifting"),
-    ),
-    PlotSpec(
-        "knee_flexion",
-        "Knee flexion",
-        "deg",
-        "0 straight leg; a squat bends the knees as much as the hips",
-        faults=("squatting",),
-    ),
-)
-
-PLOT_SPECS: dict[str, tuple[PlotSpec, ...]] = {
-    "deadlift": _DEADLIFT,
-    "plank": _PLANK,
-    "kbswing": _SWING,
-}
-_DEFAULT_SPECS = (_DEADLIFT[0], _DEADLIFT[2])
-
-# The moment a fault is worst: (signal, direction) -> the frame of its span where the signal is
-# largest (+1), smallest (-1) or furthest from 0 (0).
-WORST_MOMENT: dict[str, tuple[str, int]] = {
-    "rounded_back": ("hip_flexion", 1),  # the pull from the floor loads the back most
-    "squatting": ("knee_flexion", 1),
-    "hips_sagging": ("hip_bend", -1),
-    "hips_piked": ("hip_bend", 1),
-    "neck_not_neutral": ("head_pitch", 0),
-    "elbows_not_under_shoulders": ("upper_arm_from_vertical", 0),
-    "leaning_back": ("trunk_lean", -1),
-    "on_toes": ("ankle_above_toe", 1),
-    "arms_lifting": ("wrist_height", 1),
-}
 
 
 def plot_specs(exercise: str) -> tuple[PlotSpec, ...]:
-    return PLOT_SPECS.get(exercise, _DEFAULT_SPECS)
+    """The signals the report plots for ``exercise`` (its spec's, else :data:`GENERIC_PLOTS`)."""
+    spec = registry.find(exercise)
+    return spec.plots if spec is not None else GENERIC_PLOTS
+
+
+def fault_colour(code: str, exercise: str | None = None) -> str:
+    """The plot colour of a fault (from its spec; grey for a code no exercise declares)."""
+    spec = registry.fault_spec(code, exercise)
+    return spec.colour if spec is not None else DEFAULT_FAULT_COLOUR
 
 
 def signal_values(features: Features, key: str) -> np.ndarray:
@@ -357,7 +170,7 @@ def angle_plot_png(
     for fault in result.faults:
         if fault.code not in spec.faults:
             continue
-        colour = FAULT_COLOURS.get(fault.code, DEFAULT_FAULT_COLOUR)
+        colour = fault_colour(fault.code, result.exercise)
         ax.axvspan(
             fault.start_ms / 1000.0,
             max(fault.end_ms, fault.start_ms + 30.0) / 1000.0,
@@ -410,7 +223,7 @@ def timeline_png(
             fontsize=8,
         )
     for fault in result.faults:
-        colour = FAULT_COLOURS.get(fault.code, DEFAULT_FAULT_COLOUR)
+        colour = fault_colour(fault.code, result.exercise)
         width = max(fault.end_ms - fault.start_ms, 30.0) / 1000.0
         ax.barh(
             rows.index(fault.code),

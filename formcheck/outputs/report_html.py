@@ -24,18 +24,20 @@ from typing import Any
 import cv2
 import numpy as np
 
-from formcheck.errors import ConfigError, FormcheckError
+from formcheck.errors import ConfigError
+from formcheck.exercises import registry
 from formcheck.exercises.base import DISCLAIMER, ExerciseResult, Fault
+from formcheck.exercises.spec import Measure
 from formcheck.features.core import FEATURE_DEFINITIONS, Features, compute_features
 from formcheck.outputs.overlay import fault_title
 from formcheck.outputs.plots import (
-    WORST_MOMENT,
     angle_plot_png,
     plot_specs,
     require_matplotlib,
     signal_values,
     timeline_png,
 )
+from formcheck.outputs.report_text import exercise_title
 from formcheck.outputs.video_out import ensure_writable
 from formcheck.series.core import PoseSeries
 
@@ -47,14 +49,11 @@ KEY_FRAME_MAX_WIDTH = 640
 # browsers get slow with huge pages).
 MAX_EMBED_VIDEO_MB = 80.0
 
-TITLES = {
-    "deadlift": "Deadlift",
-    "plank": "Plank",
-    "kbswing": "Kettlebell swing",
-    "other": "Not one of the checked exercises",
-    "auto": "Exercise not recognised",
-}
-KEY_MOMENT = {"deadlift": "lockout", "kbswing": "top"}
+
+def key_moment(exercise: str, default: str) -> str:
+    """The rep's key moment of ``exercise`` in words ("lockout", "top"), else ``default``."""
+    spec = registry.find(exercise)
+    return spec.key_moment if spec is not None and spec.key_moment else default
 
 
 @dataclass(frozen=True)
@@ -112,17 +111,20 @@ def _fault_when(fault: Fault) -> str:
     return f"rep {fault.rep}, {span}" if fault.rep is not None else span
 
 
-def worst_moment(fault: Fault, features: Features) -> float:
-    """Time (ms) within the fault's span where its signal is most extreme (else the middle)."""
+def worst_moment(fault: Fault, features: Features, exercise: str | None = None) -> float:
+    """Time (ms) within the fault's span where its signal is most extreme (else the middle).
+
+    The signal and direction are the fault's spec's (of ``exercise`` when given, else of the
+    first exercise with that fault code).
+    """
     t = np.asarray(features.time_ms, np.float64)
     inside = np.flatnonzero((t >= fault.start_ms) & (t <= fault.end_ms))
     middle = 0.5 * (fault.start_ms + fault.end_ms)
     if inside.size == 0:
         return float(t[np.argmin(np.abs(t - middle))]) if t.size else middle
-    key, direction = WORST_MOMENT.get(fault.code, ("", 0))
-    if fault.code == "neck_not_neutral" and fault.measured.get("neck_head_pitch_share", 0) < 0.5:
-        # Raised mostly by the neck line (or the nose), not the head pitch: look at that.
-        key = "neck_flexion"
+    spec = registry.fault_spec(fault.code, exercise)
+    key = spec.worst_key(fault.measured) if spec is not None else None
+    direction = spec.worst_direction if spec is not None else 0
     values = signal_values(features, key)[inside] if key else np.full(inside.size, np.nan)
     if not np.isfinite(values).any():
         return float(t[inside[np.argmin(np.abs(t[inside] - middle))]])
@@ -147,7 +149,7 @@ def key_frames(
     from formcheck.outputs.annotate import annotated_frames
 
     faults = pick_key_faults(result, limit)
-    times = [worst_moment(f, features) for f in faults]
+    times = [worst_moment(f, features, result.exercise) for f in faults]
     images: dict[float, np.ndarray] = {}
     if clip_path is not None and faults:
         images = annotated_frames(clip_path, series, result, times, features=features)
@@ -228,7 +230,7 @@ def _card(label: str, value: str) -> str:
 def _summary_section(
     clip_name: str, series: PoseSeries, result: ExerciseResult, disclaimer: str
 ) -> str:
-    title = TITLES.get(result.exercise, result.exercise)
+    title = exercise_title(result.exercise)
     if result.variant:
         title += f" ({result.variant})"
     if not result.assessable:
@@ -249,12 +251,13 @@ def _summary_section(
         _card("person found", f"{series.detection_rate:.0%} of frames"),
     ]
     summary = result.summary
-    if result.exercise == "plank":
+    spec = registry.find(result.exercise)
+    if spec is not None and spec.measure is Measure.HOLD:
         cards.append(_card("hold", f"{summary.hold_s or 0:.1f} s"))
         cards.append(_card("good form", f"{summary.good_form_s or 0:.1f} s"))
         if summary.form_broke_ms is not None:
             cards.append(_card("form broke at", _seconds(summary.form_broke_ms)))
-    elif result.exercise in ("deadlift", "kbswing"):
+    elif spec is not None and spec.counts_reps:
         cards.append(_card("reps", str(summary.rep_count)))
         if summary.mean_rep_s:
             cards.append(_card("tempo", f"{summary.mean_rep_s:.1f} s per rep"))
@@ -312,7 +315,7 @@ def _fault_block(fault: Fault) -> str:
 
 def _reps_section(result: ExerciseResult) -> str:
     if result.reps:
-        key = KEY_MOMENT.get(result.exercise, "key")
+        key = key_moment(result.exercise, "key")
         rows = []
         for rep in result.reps:
             faults = [f for f in result.faults if f.rep == rep.index]
@@ -404,7 +407,7 @@ def _plots_section(
     parts.append(
         "<p class='muted'>Shaded red: beyond a fault threshold. Coloured spans: where the fault "
         "was found. Vertical lines: each rep's start (solid) and "
-        f"{_e(KEY_MOMENT.get(result.exercise, 'key moment'))} (dotted).</p>"
+        f"{_e(key_moment(result.exercise, 'key moment'))} (dotted).</p>"
     )
     if result.reps or result.faults:
         png = timeline_png(result, series.duration_s)
@@ -472,17 +475,15 @@ def build_report(
         clip_path = clip_name
     if clip_path is not None and not _is_video_file(clip_path):
         clip_path = None
-    if configs is None and result.exercise in ("deadlift", "plank", "kbswing"):
-        from formcheck.engine.analyze import load_rule_configs
-
-        try:
-            configs = load_rule_configs()
-        except FormcheckError:
-            configs = {}
-    config = (configs or {}).get(result.exercise)
+    spec = registry.find(result.exercise)
+    if configs is not None:
+        config = configs.get(result.exercise)
+    else:
+        # The standard thresholds (what the verdict used unless told otherwise).
+        config = spec.config_type() if spec is not None else None
     name = Path(str(clip_name)).name or str(clip_name)
     frames = key_frames(clip_path, series, result, features)
-    title = TITLES.get(result.exercise, result.exercise)
+    title = exercise_title(result.exercise)
     from formcheck import __version__
 
     made = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")

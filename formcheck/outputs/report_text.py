@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, Fault
+from formcheck.exercises.spec import Measure
 
-EXERCISE_TITLES = {
-    "deadlift": "Deadlift",
-    "plank": "Plank",
-    "kbswing": "Kettlebell swing",
-    "other": "Not one of the checked exercises",
-    "auto": "Exercise not recognised",
+# Headings for a clip that is none of the registered exercises (each exercise's own heading is
+# its spec's title).
+UNRECOGNISED_TITLES = {
+    registry.OTHER: "Not one of the checked exercises",
+    registry.AUTO: "Exercise not recognised",
 }
+
+
+def exercise_title(exercise: str) -> str:
+    """The heading of a verdict on ``exercise``: "Kettlebell swing", "Exercise not recognised"."""
+    spec = registry.find(exercise)
+    if spec is not None:
+        return spec.title
+    return UNRECOGNISED_TITLES.get(exercise, exercise)
+
+
+def is_hold(exercise: str) -> bool:
+    """Whether ``exercise`` is measured as a timed hold (rather than counted reps)."""
+    spec = registry.find(exercise)
+    return spec is not None and spec.measure is Measure.HOLD
 
 
 def _seconds(ms: float | None) -> str:
@@ -53,7 +68,7 @@ def _fault_line(fault: Fault) -> str:
 
 
 def format_result(result: ExerciseResult, source_name: str = "") -> str:
-    title = EXERCISE_TITLES.get(result.exercise, result.exercise)
+    title = exercise_title(result.exercise)
     if result.variant:
         title += f" ({result.variant})"
     lines = [f"{title}" + (f" - {source_name}" if source_name else "")]
@@ -82,9 +97,9 @@ def format_result(result: ExerciseResult, source_name: str = "") -> str:
     summary = result.summary
     lines.append("")
     lines.append("summary:")
-    if result.exercise == "plank" and summary.hold_s is None:
+    if is_hold(result.exercise) and summary.hold_s is None:
         lines.append("  posture judged from a single photo")
-    elif result.exercise == "plank":
+    elif is_hold(result.exercise):
         lines.append(
             f"  hold: {summary.hold_s or 0:.1f}s, good form: {summary.good_form_s or 0:.1f}s"
         )

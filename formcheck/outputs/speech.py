@@ -32,25 +32,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from formcheck.exercises import registry
 from formcheck.exercises.base import Event
 
 CUE_KINDS = ("form_broke", "fault")
-# Short phrases a person can take in mid-rep, by fault code (the rules' own messages are
-# written to be read and are too long to hear).
-SPOKEN_PHRASES: dict[str, str] = {
-    # plank
-    "hips_sagging": "hips up",
-    "hips_piked": "hips down",
-    "neck_not_neutral": "neck neutral, look down",
-    "elbows_not_under_shoulders": "elbows under your shoulders",
-    # deadlift
-    "rounded_back": "chest up, flat back",
-    "squatting": "hips back, don't squat",
-    # kettlebell swing
-    "leaning_back": "stand tall, don't lean back",
-    "on_toes": "weight in your heels",
-    "arms_lifting": "drive with the hips, arms relaxed",
-}
 FORM_BROKE_PHRASE = "form is breaking, stop the set"
 
 DEFAULT_COOLDOWN_S = 8.0
@@ -59,11 +44,16 @@ DEFAULT_MAX_AGE_S = 4.0
 
 
 def spoken_phrase(event: Event) -> str:
-    """The short phrase to say for a cue event."""
+    """The short phrase to say for a cue event.
+
+    A fault's phrase is its spec's ``spoken``: short enough to take in mid-rep (the rules' own
+    messages are written to be read and are too long to hear).
+    """
     if event.kind == "form_broke":
         return FORM_BROKE_PHRASE
-    if event.code in SPOKEN_PHRASES:
-        return SPOKEN_PHRASES[event.code]
+    spec = registry.fault_spec(event.code) if event.code else None
+    if spec is not None:
+        return spec.spoken
     # An unknown fault: its message up to the first colon or full stop, which is how the
     # rules phrase "what is wrong: what to do".
     head = event.message.replace(":", ".").split(".")[0].strip()

@@ -19,13 +19,17 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formcheck.errors import ModelError
+from formcheck.pose.estimator import PoseOptions
 from formcheck.pose.models import ModelInfo, resolve_model
 from formcheck.pose.result import PoseResult
+
+if TYPE_CHECKING:
+    from formcheck.frames import Frame
 
 # MediaPipe's C++ side logs setup chatter to stderr on every load; keep only errors.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -80,16 +84,6 @@ def quiet_native_logs() -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class PoseOptions:
-    model: str | Path | None = None  # path, variant name, or None for the default lookup
-    with_masks: bool = False
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    people_check_ms: float = 2000.0  # 0 disables counting people
-
-
-@dataclass(frozen=True)
 class PreparedFrame:
     """A frame converted for the model, with the people count taken on it (None: none due)."""
 
@@ -130,7 +124,11 @@ def _landmark_arrays(landmarks, world_landmarks) -> tuple[np.ndarray, ...]:
 
 
 class MediaPipePoseEstimator:
-    """Context-managed PoseLandmarker returning :class:`PoseResult` per RGB frame."""
+    """Context-managed PoseLandmarker returning :class:`PoseResult` per RGB frame.
+
+    A :class:`~formcheck.pose.estimator.PoseEstimator`: ``prepare`` converts the image and
+    counts people (run on the decode thread by the pose stage), ``process_prepared`` tracks.
+    """
 
     def __init__(self, options: PoseOptions | None = None) -> None:
         self.options = options or PoseOptions()
@@ -186,7 +184,7 @@ class MediaPipePoseEstimator:
         self._last_timestamp = stamp
         return stamp
 
-    def prepare(self, frame) -> PreparedFrame:
+    def prepare(self, frame: Frame) -> PreparedFrame:
         """The model's input for ``frame``, plus the people count when one is due.
 
         Safe to run on another thread than :meth:`process_prepared` (one thread at a time):
@@ -246,7 +244,7 @@ class MediaPipePoseEstimator:
     def process_rgb(self, rgb: np.ndarray, time_ms: float) -> PoseResult:
         return self.process_prepared(self.prepare_rgb(rgb, time_ms))
 
-    def process(self, frame) -> PoseResult:
+    def process(self, frame: Frame) -> PoseResult:
         """Pose of one :class:`formcheck.frames.Frame` (prepare and track in this thread)."""
         return self.process_rgb(frame.rgb, frame.time_ms)
 

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.pose.estimator import FrameByFrameEstimator
 from formcheck.pose.result import PoseResult
 from formcheck.series.core import PoseSeries
 
 
-class ReplayPoseEstimator:
-    """Answers ``process(frame)`` from a saved series, matching frames by timestamp."""
+class ReplayPoseEstimator(FrameByFrameEstimator):
+    """Answers ``process(frame)`` from a saved series, matching frames by timestamp.
+
+    A :class:`~formcheck.pose.estimator.PoseEstimator`: looking up a row is too cheap to move
+    to the decode thread, so ``prepare`` passes the frame on (FrameByFrameEstimator).
+    """
 
     def __init__(self, series: PoseSeries, tolerance_ms: float | None = None) -> None:
         self.series = series
@@ -48,12 +53,3 @@ class ReplayPoseEstimator:
 
     def process(self, frame) -> PoseResult:
         return self.process_rgb(frame.rgb, frame.time_ms)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> ReplayPoseEstimator:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

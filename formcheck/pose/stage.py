@@ -1,9 +1,13 @@
-"""The pose stage: frames in, smoothed PoseSeries out.
+"""The pose stage: frames in, a PoseSeries out.
 
 Streaming: frames are decoded, passed through the model and dropped one at a time, so memory
 does not grow with clip length (only the landmark arrays, ~1 kB a frame, are kept). Per-frame
 measurements that need the image or the segmentation mask (which are not kept) are taken here
 through ``measures`` and stored in ``PoseSeries.extras``.
+
+The stage takes the engine's options (:class:`formcheck.engine.options.EngineOptions`; the old
+name ``PoseStageOptions`` still resolves to it for scripts) and talks to the model only
+through the :class:`~formcheck.pose.estimator.PoseEstimator` interface.
 """
 
 from __future__ import annotations
@@ -12,29 +16,90 @@ import queue
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formcheck.frames import Frame, FrameSource, open_source
+from formcheck.pose.estimator import PoseEstimator, PoseOptions
 from formcheck.pose.result import PoseResult
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS
+
+if TYPE_CHECKING:
+    from formcheck.engine.options import EngineOptions
+    from formcheck.pose.models import ModelInfo
 
 # A measurement taken on each frame while the frame and mask still exist: returns a float or
 # a small fixed-size array (NaN when it cannot be measured).
 FrameMeasure = Callable[[Frame, PoseResult], "float | np.ndarray"]
 
 
+def mask_measures() -> dict[str, FrameMeasure]:
+    """The measures taken on each frame's segmentation mask while it exists (masks on).
+
+    The silhouette's back profile: the mask is the only reason to keep masks, and it is
+    dropped with the frame, so the profile must be measured here.
+    """
+    from formcheck.features.silhouette import back_profile_measure
+
+    return {"back_profile": back_profile_measure}
+
+
+def __getattr__(name: str):
+    # The pose stage's options were merged into the engine's; scripts and benchmarks that
+    # build ``PoseStageOptions(model=..., smooth=False, with_masks=...)`` keep working.
+    if name == "PoseStageOptions":
+        from formcheck.engine.options import EngineOptions
+
+        return EngineOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------- the model
+@lru_cache(maxsize=4)
+def _model_info(spec: str | None) -> ModelInfo:
+    from formcheck.pose.models import resolve_model
+
+    return resolve_model(spec)
+
+
 @dataclass(frozen=True)
-class PoseStageOptions:
-    model: str | Path | None = None  # path or variant name; None = FORMCHECK_MODEL or default
-    max_size: int | None = 960  # downscale the long side before the model (it sees 256 px)
-    stride: int = 1
-    smooth: bool = True
-    with_masks: bool = True  # segmentation masks -> the silhouette back profile (deadlift)
-    people_check_ms: float = 2000.0
+class EstimatorFactory:
+    """Fresh pose estimators over one located, verified model bundle.
+
+    Each clip gets a fresh estimator: the VIDEO-mode tracker follows the person from frame to
+    frame, so reusing one would carry a clip's track into the next and make its landmarks
+    depend on which clip came before (and on the cache entry written for it). Creating the
+    landmarkers costs about 0.1-0.2 s against seconds of pose work per clip; locating and
+    checksumming the bundle is what is done once (see :func:`estimator_factory`).
+    """
+
+    model: ModelInfo
+    options: PoseOptions
+
+    @property
+    def model_token(self) -> str:
+        """The bundle's variant and checksum: what a cache key says about the model."""
+        return f"{self.model.variant}:{self.model.sha256[:16]}"
+
+    def __call__(self) -> PoseEstimator:
+        from formcheck.pose.backend import MediaPipePoseEstimator
+
+        return MediaPipePoseEstimator(replace(self.options, model=self.model.path))
+
+
+def estimator_factory(options: PoseOptions) -> EstimatorFactory:
+    """The process-wide factory for ``options``: the bundle located and checksummed once.
+
+    mediapipe itself is imported by the first estimator made (never for a clip read from the
+    landmark cache) and stays imported for the life of the process.
+    """
+    model = options.model if options.model is None else str(options.model)
+    return EstimatorFactory(_model_info(model), options)
 
 
 class SeriesBuilder:
@@ -161,7 +226,7 @@ def prefetch(
 
 def run_pose(
     frames: Iterable[Frame],
-    estimator,
+    estimator: PoseEstimator,
     source: SourceInfo,
     *,
     measures: Mapping[str, FrameMeasure] | None = None,
@@ -170,25 +235,27 @@ def run_pose(
 ) -> PoseSeries:
     """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series.
 
-    Live sources must pass ``decode_ahead=False``: they serve the newest frame on demand.
+    Recorded frames are decoded ahead on a worker thread, where the estimator's per-frame
+    set-up (``prepare``: image conversion, people count) runs too, and only the tracker
+    (``process_prepared``) runs here. Live sources must pass ``decode_ahead=False``: they
+    serve the newest frame on demand, and ``process`` runs on this thread.
     """
-    builder = SeriesBuilder(source, model=getattr(estimator, "name", ""))
-    prepare = getattr(estimator, "prepare", None) if decode_ahead else None
-    if prepare is not None:
-        # The estimator's per-frame set-up (image conversion, people count) runs on the
-        # decode thread, next to decoding, and only the tracker runs here.
-        ahead = prefetch(frames, work=lambda frame: (frame, prepare(frame)))
+    builder = SeriesBuilder(source, model=estimator.name)
+    items: Iterable[tuple[Frame, object]]
+    ahead = None
+    if decode_ahead:
+        ahead = prefetch(frames, work=lambda frame: (frame, estimator.prepare(frame)))
+        items = ahead
     else:
-        ahead = prefetch(frames, work=lambda frame: (frame, None)) if decode_ahead else None
-    items: Iterable = ahead if ahead is not None else ((frame, None) for frame in frames)
+        items = ((frame, None) for frame in frames)
     collect = _Collector(builder, measures, background=decode_ahead)
     try:
         with _progress(source.frame_count, Path(source.name).name, progress) as bar:
             for frame, prepared in items:
-                if prepared is None:
-                    result = estimator.process(frame)
-                else:
+                if decode_ahead:
                     result = estimator.process_prepared(prepared)
+                else:
+                    result = estimator.process(frame)
                 collect.add(frame, result)
                 bar.update(1)
         collect.finish()
@@ -274,38 +341,35 @@ class _Collector:
 
 def extract_pose_series(
     spec,
-    options: PoseStageOptions | None = None,
+    options: EngineOptions | None = None,
     *,
-    estimator=None,
+    estimator: PoseEstimator | None = None,
+    new_estimator: Callable[[], PoseEstimator] | None = None,
     measures: Mapping[str, FrameMeasure] | None = None,
     progress: bool | None = None,
 ) -> PoseSeries:
     """Open ``spec`` (video, image, folder, camera index or arrays) and return its PoseSeries.
 
-    Pass ``estimator`` to reuse a loaded model across clips (batch work); otherwise one is
-    created for this call and closed after it.
+    Uses ``options.max_size``, ``stride``, the mask decision and ``smooth`` (smoothed as every
+    offline path smooths; ``smooth=False`` keeps the raw landmarks). ``measures`` defaults to
+    :func:`mask_measures` when masks are on. Pass ``estimator`` to reuse one (closed by the
+    caller); else one is made by ``new_estimator`` (default: from ``options``) once the source
+    is open, so an unreadable clip fails before the model loads, and closed after.
+    ``progress`` (None: ``options.progress``) shows a per-frame bar.
     """
-    from formcheck.series.smoothing import ButterworthSmoother
+    from formcheck.engine.options import EngineOptions
+    from formcheck.series.smoothing import smooth_offline
 
-    options = options or PoseStageOptions()
-    if measures is None and options.with_masks:
-        # Masks are only worth computing for the rounded-back silhouette signal.
-        from formcheck.features.silhouette import back_profile_measure
-
-        measures = {"back_profile": back_profile_measure}
+    options = options or EngineOptions()
+    if measures is None and options.masks:
+        measures = mask_measures()
+    if progress is None:
+        progress = options.progress
     source: FrameSource = open_source(spec, max_size=options.max_size, stride=options.stride)
     own_estimator = estimator is None
     try:
-        if own_estimator:
-            from formcheck.pose.backend import MediaPipePoseEstimator, PoseOptions
-
-            estimator = MediaPipePoseEstimator(
-                PoseOptions(
-                    model=options.model,
-                    with_masks=options.with_masks,
-                    people_check_ms=options.people_check_ms,
-                )
-            )
+        if estimator is None:
+            estimator = (new_estimator or estimator_factory(options.pose_options()))()
         with source:
             series = run_pose(
                 source,
@@ -316,8 +380,7 @@ def extract_pose_series(
                 decode_ahead=not source.info.is_live,
             )
     finally:
+        source.close()
         if own_estimator and estimator is not None:
             estimator.close()
-    if options.smooth and len(series) > 1:
-        series = ButterworthSmoother().smooth(series)
-    return series
+    return smooth_offline(series) if options.smooth else series

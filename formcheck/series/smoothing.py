@@ -380,6 +380,21 @@ class OneEuroSmoother:
         return _copy_with(series, image=image, world=world, smoothing=self.name)
 
 
+# The filter of every offline path (analyze, batch, evaluate, the live loop's recogniser): one
+# name, so a clip's landmarks are smoothed the same way wherever they are judged.
+OFFLINE_SMOOTHING = "butterworth"
+
+
+def smooth_offline(series: PoseSeries) -> PoseSeries:
+    """``series`` smoothed as every offline path smooths it (:data:`OFFLINE_SMOOTHING`).
+
+    One frame (a photo) has no time axis to filter along and is returned as it is.
+    """
+    if len(series) < 2:
+        return series
+    return make_smoother(OFFLINE_SMOOTHING).smooth(series)
+
+
 def make_smoother(kind: str, **params: float) -> LandmarkSmoother:
     """A smoother from a config/CLI name: ``"butterworth"``, ``"one_euro"`` or ``"none"``."""
     kinds = {"butterworth": ButterworthSmoother, "one_euro": OneEuroSmoother, "none": NoSmoother}

@@ -1,6 +1,7 @@
 """The deadlift plug-in: barbell, trap bar, kettlebell, Romanian and sumo deadlifts."""
 
 from formcheck.exercises.deadlift.config import DeadliftConfig
+from formcheck.exercises.deadlift.recognition import RECOGNIZER
 from formcheck.exercises.deadlift.session import DeadliftRule
 from formcheck.exercises.spec import (
     ExerciseSpec,
@@ -82,6 +83,7 @@ SPEC = ExerciseSpec(
     config_type=DeadliftConfig,
     order=10,
     rule_type=DeadliftRule,
+    recognizer=RECOGNIZER,
     # The silhouette (segmentation mask) is the second, independent rounded-back signal.
     needs_masks=True,
     missing_extras={

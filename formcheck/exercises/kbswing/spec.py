@@ -1,5 +1,6 @@
 """The kettlebell-swing plug-in: the Russian (two-handed, to chest height) swing."""
 
+from formcheck.exercises.kbswing.recognition import RECOGNIZER
 from formcheck.exercises.kbswing.session import KettlebellSwingRule, SwingConfig
 from formcheck.exercises.spec import (
     ExerciseSpec,
@@ -56,6 +57,7 @@ PLOTS = (
 SPEC = ExerciseSpec(
     id="kbswing",
     name="kettlebell swing",
+    short_name="swing",
     title="Kettlebell swing",
     badge="KB SWING",
     aliases=("swing", "kettlebell", "kb", "kbswings", "kettlebell swings"),
@@ -108,4 +110,5 @@ SPEC = ExerciseSpec(
     config_type=SwingConfig,
     order=30,
     rule_type=KettlebellSwingRule,
+    recognizer=RECOGNIZER,
 )

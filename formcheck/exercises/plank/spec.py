@@ -1,5 +1,6 @@
 """The plank plug-in: forearm or high plank, on the toes or on the knees."""
 
+from formcheck.exercises.plank.recognition import RECOGNIZER
 from formcheck.exercises.plank.session import NAMES, PlankConfig, PlankRule
 from formcheck.exercises.spec import ExerciseSpec, FaultSpec, KeyAngle, Measure, PlotSpec, band
 
@@ -83,6 +84,10 @@ SPEC = ExerciseSpec(
             colour="#cc79a7",
             worst_signal="head_pitch",
             worst_direction=0,
+            # Raised mostly by the neck line (or the nose), not the head pitch: look at that.
+            alt_worst_signal="neck_flexion",
+            worst_share_key="neck_head_pitch_share",
+            worst_share_min=0.5,
         ),
         FaultSpec(
             "elbows_not_under_shoulders",
@@ -103,6 +108,7 @@ SPEC = ExerciseSpec(
     config_type=PlankConfig,
     order=20,
     rule_type=PlankRule,
+    recognizer=RECOGNIZER,
     # A plank is a posture: one photo shows it (judged as a short motionless hold).
     judges_stills=True,
 )

@@ -1,0 +1,190 @@
+"""A toy exercise plug-in that formcheck does not ship: a "good morning" (a standing hip hinge).
+
+It exists to prove the plug-in contract: the tests register it with
+``formcheck.exercises.registry.registered`` and drive it through every consumer (analyze, the
+overlay, the annotated video, the reports, batch tables, the live loop) without touching any
+other module. Its rule is deliberately small but real: a rep is a hinge past ``down_deg`` of hip
+flexion and back up past ``up_deg``; a rep whose knees bend past ``knee_limit_deg`` gets the
+``knees_bent`` fault.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from formcheck.exercises.base import (
+    Event,
+    ExerciseResult,
+    ExerciseRule,
+    Fault,
+    FrameInput,
+    Rep,
+    RuleSession,
+    SetSummary,
+)
+from formcheck.exercises.spec import (
+    ExerciseSpec,
+    FaultSpec,
+    KeyAngle,
+    Measure,
+    PlotSpec,
+    band,
+)
+
+TOY_ID = "goodmorning"
+KNEES_BENT = "knees_bent"
+CUE = "Keep the knees soft, not bent: push the hips back"
+
+
+@dataclass(frozen=True)
+class GoodMorningConfig:
+    down_deg: float = 45.0  # hip flexion that starts a rep
+    up_deg: float = 20.0  # hip flexion that ends it (standing)
+    knee_limit_deg: float = 100.0  # knee flexion past this in a rep: knees_bent
+
+
+@dataclass
+class _Open:
+    start_ms: float
+    max_knee: float = 0.0
+    max_hip: float = 0.0
+
+
+@dataclass
+class GoodMorningSession(RuleSession):
+    config: GoodMorningConfig
+    reps: list[Rep] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    _open: _Open | None = None
+    _first_ms: float | None = None
+    _last_ms: float = 0.0
+
+    def update(self, frame: FrameInput) -> list[Event]:
+        if self._first_ms is None:
+            self._first_ms = frame.time_ms
+        self._last_ms = frame.time_ms
+        hip = frame.features.get("hip_flexion", math.nan)
+        knee = frame.features.get("knee_flexion", math.nan)
+        if not frame.detected or not math.isfinite(hip):
+            return []
+        out: list[Event] = []
+        if self._open is None:
+            if hip >= self.config.down_deg:
+                self._open = _Open(start_ms=frame.time_ms)
+        else:
+            self._open.max_hip = max(self._open.max_hip, hip)
+            if math.isfinite(knee):
+                self._open.max_knee = max(self._open.max_knee, knee)
+            if hip <= self.config.up_deg:
+                out.extend(self._close(frame.time_ms))
+        self.events.extend(out)
+        return out
+
+    def _close(self, end_ms: float) -> list[Event]:
+        assert self._open is not None
+        index = len(self.reps) + 1
+        codes: tuple[str, ...] = ()
+        out = [Event("rep", end_ms, f"Rep {index}")]
+        if self._open.max_knee > self.config.knee_limit_deg:
+            codes = (KNEES_BENT,)
+            excess = self._open.max_knee - self.config.knee_limit_deg
+            fault = Fault(
+                code=KNEES_BENT,
+                cue=CUE,
+                start_ms=self._open.start_ms,
+                end_ms=end_ms,
+                rep=index,
+                severity=min(1.0, excess / 30.0),
+                confidence=1.0,
+                measured={"knee_flexion_max": self._open.max_knee},
+                thresholds={"knee_flexion_max": self.config.knee_limit_deg},
+            )
+            self.faults.append(fault)
+            out.append(Event("fault", end_ms, CUE, KNEES_BENT, fault.severity))
+        self.reps.append(
+            Rep(
+                index=index,
+                start_ms=self._open.start_ms,
+                key_ms=end_ms,
+                end_ms=end_ms,
+                fault_codes=codes,
+                metrics={"hip_flexion_max": self._open.max_hip},
+            )
+        )
+        self._open = None
+        return out
+
+    def finish(self) -> ExerciseResult:
+        duration = 0.0 if self._first_ms is None else (self._last_ms - self._first_ms) / 1000.0
+        durations = [r.duration_s for r in self.reps]
+        return ExerciseResult(
+            exercise=TOY_ID,
+            reps=list(self.reps),
+            faults=list(self.faults),
+            events=list(self.events),
+            summary=SetSummary(
+                rep_count=len(self.reps),
+                duration_s=duration,
+                mean_rep_s=sum(durations) / len(durations) if durations else None,
+            ),
+        )
+
+
+class GoodMorningRule(ExerciseRule):
+    exercise = TOY_ID
+
+    def __init__(self, config: GoodMorningConfig | None = None) -> None:
+        self.config = config or GoodMorningConfig()
+
+    def session(self) -> GoodMorningSession:
+        return GoodMorningSession(self.config)
+
+
+class GoodMorningRecognizer:
+    """Never claims a clip: a toy must not steal recognition from the real exercises."""
+
+    def clip_evidence(self, cues):
+        return 0.0, "toy"
+
+    def still_evidence(self, cues):
+        return 0.0, "toy"
+
+
+TOY_SPEC = ExerciseSpec(
+    id=TOY_ID,
+    name="good morning",
+    title="Good morning",
+    badge="GOOD MORNING",
+    aliases=("good-morning", "gm"),
+    measure=Measure.REPS,
+    key_moment="standing",
+    faults=(
+        FaultSpec(
+            KNEES_BENT,
+            name="knees bent",
+            spoken="soft knees, hips back",
+            colour="#009e73",
+            manifest_label="kneesbent",
+            worst_signal="knee_flexion",
+            worst_direction=1,
+        ),
+    ),
+    key_angles=(KeyAngle("hip", "hip_flexion"), KeyAngle("knee", "knee_flexion")),
+    plots=(
+        PlotSpec("hip_flexion", "Hip flexion", "deg", "0 standing, 90 folded"),
+        PlotSpec(
+            "knee_flexion",
+            "Knee flexion",
+            "deg",
+            "0 straight legs",
+            faults=(KNEES_BENT,),
+            bands=lambda c: band(c.knee_limit_deg, True, "knees bent"),
+        ),
+    ),
+    config_type=GoodMorningConfig,
+    rule_type=GoodMorningRule,
+    recognizer=GoodMorningRecognizer(),
+    order=900,
+)
