@@ -29,6 +29,8 @@
    fold, the same with the relaxed/standard/strict presets as the family, and a sensitivity
    table (every clip at one fixed factor, 0.5..1.6). Selection only covers this one knob: the
    signals themselves were designed on these clips, so the estimate is still optimistic.
+   The statistics are those of :mod:`formcheck.apps.heldout`; the factor family is
+   :func:`formcheck.exercises.deadlift.tuning.scaled_config`.
 
         python benchmarks/deadlift_eval.py --skip-samples --skip-sweep --cross-validate
 
@@ -39,12 +41,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import json
 import re
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from formcheck.apps.heldout import (  # noqa: E402
+    cross_validate,
+    f1_counts,
+    group_bootstrap_f1,
+    group_pairs,
+)
 from formcheck.exercises.deadlift.session import DeadliftConfig, DeadliftRule  # noqa: E402
+from formcheck.exercises.deadlift.tuning import scaled_config  # noqa: E402
 from formcheck.series.core import PoseSeries  # noqa: E402
 from formcheck.series.smoothing import ButterworthSmoother  # noqa: E402
 
@@ -99,18 +106,6 @@ def rounded_summary(result) -> str:
     if "rounded_back" in result.not_judged:
         parts.append(f"not judged: {result.not_judged['rounded_back']}")
     return " ".join(parts)
-
-
-def f1_counts(pairs: list[tuple[bool, bool]]) -> dict:
-    tp = sum(1 for truth, pred in pairs if truth and pred)
-    fp = sum(1 for truth, pred in pairs if not truth and pred)
-    fn = sum(1 for truth, pred in pairs if truth and not pred)
-    tn = sum(1 for truth, pred in pairs if not truth and not pred)
-    precision = tp / (tp + fp) if tp + fp else float("nan")
-    recall = tp / (tp + fn) if tp + fn else float("nan")
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
-    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision, "recall": recall,
-            "f1": f1}  # fmt: skip
 
 
 def load_series(path: Path) -> PoseSeries:
@@ -282,129 +277,6 @@ CV_SCALES = tuple(round(0.6 + 0.1 * i, 2) for i in range(10))
 SENSITIVITY_SCALES = tuple(round(0.5 + 0.05 * i, 2) for i in range(23))
 # The presets as a second family, placed on a line for the tie-break (standard = shipped).
 PRESET_POSITIONS = {"strict": -1.0, "standard": 0.0, "relaxed": 1.0}
-
-
-def scaled_config(scale: float, base: DeadliftConfig | None = None) -> DeadliftConfig:
-    """``base`` with both rounded-back thresholds moved ``scale`` times as far from neutral.
-
-    ``bulge_threshold = bulge_neutral + scale * (bulge_threshold - bulge_neutral)`` and the same
-    for ``head_drop_threshold_deg``. Each signal's evidence is a ramp from neutral (0) to its
-    threshold (1) and the score is linear in the evidences, so the phase score divides by
-    ``scale``: a phase is flagged at ``scale`` exactly when its shipped score reaches ``scale``.
-    """
-    base = DeadliftConfig() if base is None else base
-    if scale == 1.0:
-        return base
-    bulge = base.bulge_neutral + scale * (base.bulge_threshold - base.bulge_neutral)
-    head = base.head_drop_neutral_deg + scale * (
-        base.head_drop_threshold_deg - base.head_drop_neutral_deg
-    )
-    return dataclasses.replace(
-        base, bulge_threshold=round(bulge, 6), head_drop_threshold_deg=round(head, 4)
-    )
-
-
-def group_folds(groups: Sequence[str]) -> list[tuple[str, list[int], list[int]]]:
-    """Leave-one-group-out folds over items labelled with ``groups``: (group, train, test).
-
-    One fold per distinct group, in order of first appearance; ``test`` holds every index of
-    that group and ``train`` every other index, so no group straddles the two.
-    """
-    folds = []
-    for g in dict.fromkeys(groups):
-        train = [i for i, h in enumerate(groups) if h != g]
-        test = [i for i, h in enumerate(groups) if h == g]
-        folds.append((g, train, test))
-    return folds
-
-
-def choose_candidate(
-    truth: Sequence[bool],
-    flags: Mapping[Any, Sequence[bool]],
-    idx: Sequence[int],
-    position: Mapping[Any, float],
-    default: Any,
-) -> tuple[Any, float]:
-    """The candidate of ``flags`` with the best F1 over the items ``idx``, and that F1.
-
-    ``flags[c][i]``: item ``i`` flagged under candidate ``c``. Ties go to the candidate whose
-    ``position`` is closest to the default's, then to the one first in ``flags``' order. An
-    undefined F1 (no positive and no flag among ``idx``) counts as 0.
-    """
-
-    def f1(c: Any) -> float:
-        value = f1_counts([(bool(truth[i]), bool(flags[c][i])) for i in idx])["f1"]
-        return 0.0 if value != value else value
-
-    scores = {c: f1(c) for c in flags}
-    best = max(scores.values())
-    tied = [c for c, v in scores.items() if v >= best - 1e-12]
-    pick = min(tied, key=lambda c: round(abs(position[c] - position[default]), 9))
-    return pick, best
-
-
-def group_pairs(
-    truth: Sequence[bool], groups: Sequence[str], pred: Sequence[bool]
-) -> list[tuple[bool, bool]]:
-    """(truth, prediction) per (group, label): flagged by a strict majority of its items."""
-    votes: dict[tuple[str, bool], list[bool]] = {}
-    for t, g, p in zip(truth, groups, pred, strict=True):
-        votes.setdefault((g, bool(t)), []).append(bool(p))
-    return [(t, sum(v) * 2 > len(v)) for (_, t), v in votes.items()]
-
-
-def cross_validate(
-    truth: Sequence[bool],
-    groups: Sequence[str],
-    flags: Mapping[Any, Sequence[bool]],
-    position: Mapping[Any, float],
-    default: Any,
-) -> dict:
-    """Leave-one-group-out: per fold, choose a candidate on the training groups (best training
-    F1, see :func:`choose_candidate`), then predict the held-out group with it.
-
-    Returns the folds (group, test indices, chosen candidate, its training F1, held-out
-    counts), the held-out prediction of every item (``pred``) and the pooled held-out counts
-    at item level (``pooled``) and per (group, label) by majority (``pooled_group``).
-    """
-    pred: list[bool | None] = [None] * len(truth)
-    folds = []
-    for g, train, test in group_folds(groups):
-        chosen, train_f1 = choose_candidate(truth, flags, train, position, default)
-        for i in test:
-            pred[i] = bool(flags[chosen][i])
-        folds.append(
-            {
-                "group": g,
-                "test": test,
-                "chosen": chosen,
-                "train_f1": train_f1,
-                "heldout": f1_counts([(bool(truth[i]), bool(pred[i])) for i in test]),
-            }
-        )
-    done = [bool(p) for p in pred]
-    return {
-        "folds": folds,
-        "pred": done,
-        "pooled": f1_counts([(bool(t), p) for t, p in zip(truth, done, strict=True)]),
-        "pooled_group": f1_counts(group_pairs(truth, groups, done)),
-    }
-
-
-def group_bootstrap_f1(
-    truth: Sequence[bool], groups: Sequence[str], pred: Sequence[bool], n: int = 2000, seed: int = 0
-) -> tuple[float, float]:
-    """2.5 and 97.5 percentiles of the clip-level F1 over ``n`` resamples of whole groups."""
-    rng = np.random.default_rng(seed)
-    names = list(dict.fromkeys(groups))
-    members = {g: [i for i, h in enumerate(groups) if h == g] for g in names}
-    values = []
-    for _ in range(n):
-        idx = [i for g in rng.choice(names, size=len(names)) for i in members[g]]
-        f1 = f1_counts([(bool(truth[i]), bool(pred[i])) for i in idx])["f1"]
-        values.append(0.0 if f1 != f1 else f1)
-    lo, hi = np.percentile(values, [2.5, 97.5])
-    return float(lo), float(hi)
 
 
 def _counts_text(c: dict) -> str:

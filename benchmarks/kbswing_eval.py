@@ -145,14 +145,15 @@ def _per_rep_measures(result) -> None:
 
 # ----------------------------------------------------------------------------- pose model
 def model_series(video: Path, model: str, cache: Path) -> PoseSeries:
-    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
+    from formcheck.engine.options import EngineOptions
+    from formcheck.pose.stage import extract_pose_series
 
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / f"{video.stem}.{model}.npz"
     if out.is_file():
         return PoseSeries.load(out)
     raw = extract_pose_series(
-        str(video), PoseStageOptions(model=model, smooth=False, people_check_ms=0)
+        str(video), EngineOptions(model=model, smooth=False, people_check_ms=0)
     )
     raw.save(out)
     return raw

@@ -115,7 +115,7 @@ def annotate(clip: Path, model: str, exercise: str) -> dict[str, float] | None:
         print(f"annotate: skipped ({type(exc).__name__}: {exc})")
         return None
     from formcheck.engine.analyze import analyze_clip
-    from formcheck.pose.stage import PoseStageOptions
+    from formcheck.engine.options import EngineOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "annotated.mp4"
@@ -123,7 +123,7 @@ def annotate(clip: Path, model: str, exercise: str) -> dict[str, float] | None:
         analysis = analyze_clip(
             clip,
             exercise,
-            pose_options=PoseStageOptions(model=model, max_size=MAX_SIZE, with_masks=True),
+            pose_options=EngineOptions(model=model, max_size=MAX_SIZE, with_masks=True),
             progress=False,
         )
         video = write_annotated_video(

@@ -66,7 +66,8 @@ def _fmt(v: float, digits: int = 1) -> str:
 # ----------------------------------------------------------------------------- pose model
 def model_series(video: Path, name: str, cache: Path, model: str) -> PoseSeries:
     """Raw (unsmoothed) series of ``video``, cached as ``<cache>/<name>.<model>.npz``."""
-    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
+    from formcheck.engine.options import EngineOptions
+    from formcheck.pose.stage import extract_pose_series
 
     out = cache / f"{name}.{model}.npz"
     if out.is_file():
@@ -74,7 +75,7 @@ def model_series(video: Path, name: str, cache: Path, model: str) -> PoseSeries:
     cache.mkdir(parents=True, exist_ok=True)
     raw = extract_pose_series(
         str(video),
-        PoseStageOptions(model=model, smooth=False, with_masks=False, people_check_ms=0),
+        EngineOptions(model=model, smooth=False, with_masks=False, people_check_ms=0),
         progress=False,
     )
     raw.save(out)

@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from formcheck.apps.heldout import class_scores  # noqa: E402
 from formcheck.datasets.plank_tables import (  # noqa: E402
     DEFAULT_FRAME_SIZE,
     estimate_aspect,
@@ -42,50 +43,6 @@ HIP_CLASSES = ("C", "H", "L")
 BINARY_CLASSES = ("good", "bad")
 
 
-def scores(truth: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict:
-    """Accuracy, per-class precision/recall/F1 (over the classes present), macro-F1."""
-    truth, pred = np.asarray(truth, dtype=object), np.asarray(pred, dtype=object)
-    per_class = {}
-    f1s = []
-    for c in classes:
-        tp = int(np.sum((truth == c) & (pred == c)))
-        fp = int(np.sum((truth != c) & (pred == c)))
-        fn = int(np.sum((truth == c) & (pred != c)))
-        support = int(np.sum(truth == c))
-        precision = tp / (tp + fp) if tp + fp else None
-        recall = tp / (tp + fn) if tp + fn else None
-        f1 = (
-            2 * precision * recall / (precision + recall)
-            if precision is not None and recall is not None and precision + recall > 0
-            else (0.0 if support else None)
-        )
-        per_class[c] = {
-            "support": support,
-            "predicted": int(np.sum(pred == c)),
-            "precision": _round(precision),
-            "recall": _round(recall),
-            "f1": _round(f1),
-        }
-        if support:
-            f1s.append(f1 or 0.0)
-    confusion = {
-        c: {p: int(np.sum((truth == c) & (pred == p))) for p in classes}
-        for c in classes
-        if np.any(truth == c)
-    }
-    return {
-        "frames": int(truth.size),
-        "accuracy": _round(float(np.mean(truth == pred))) if truth.size else None,
-        "macro_f1": _round(float(np.mean(f1s))) if f1s else None,
-        "per_class": per_class,
-        "confusion": confusion,
-    }
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 4)
-
-
 def evaluate_file(path: Path, config: PlankConfig, frame_size: tuple[int, int]) -> dict:
     table = read_plank_table(path, frame_size=frame_size)
     verdicts = classify_series_frames(table.series, config)
@@ -96,7 +53,7 @@ def evaluate_file(path: Path, config: PlankConfig, frame_size: tuple[int, int]) 
         any_fault = np.logical_or.reduce([verdicts.flags[c] for c in FAULT_CODES])
         pred = np.where(any_fault, "bad", "good")
         classes = BINARY_CLASSES
-    out = scores(table.labels, pred, classes)
+    out = class_scores(table.labels, pred, classes)
     out["file"] = path.name
     out["kind"] = table.kind
     out["not_judged"] = {
@@ -143,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if hip:
         truth = np.concatenate([f["_truth"] for f in hip])
         pred = np.concatenate([f["_pred"] for f in hip])
-        report["hip_files_pooled"] = scores(truth, pred, HIP_CLASSES)
+        report["hip_files_pooled"] = class_scores(truth, pred, HIP_CLASSES)
     for f in files:
         del f["_truth"], f["_pred"]
     report["files"] = files

@@ -1,4 +1,5 @@
-"""Checking an output path before any work, so a typo fails at once and not after the model ran."""
+"""Output paths: checked before any work (so a typo fails at once and not after the model ran),
+and written whole or not at all."""
 
 from __future__ import annotations
 
@@ -39,5 +40,25 @@ def ensure_writable(path: str | os.PathLike, what: str = "output file") -> Path:
         raise ConfigError(
             f"Cannot write the {what} {path} ({exc.strerror or exc}).",
             "Choose an output path in a folder you can write to.",
+        ) from exc
+    return path
+
+
+def write_text_atomic(path: Path, text: str, what: str, newline: str | None = None) -> Path:
+    """Write ``text`` beside ``path`` and rename it into place; return ``path``.
+
+    An interrupted run never leaves half a file. ``newline`` as :meth:`Path.write_text` (None:
+    the platform's line ends; "" keeps ``text``'s own, as CSV wants). A failure is a
+    ConfigError naming the ``what`` ("report", "CSV").
+    """
+    tmp = path.with_name(path.name + ".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8", newline=newline)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(
+            f"Cannot write the {what} {path} ({exc.strerror}).", "Choose a writable output path."
         ) from exc
     return path

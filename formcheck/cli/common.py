@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 
 from formcheck.errors import ConfigError
-
-STRICTNESS_CHOICES = ("relaxed", "standard", "strict")
+from formcheck.exercises.config import STRICTNESS_LEVELS
 
 
 def add_threshold_options(group) -> None:
     """--strictness and --config (threshold presets and TOML overrides)."""
     group.add_argument(
         "--strictness",
-        choices=STRICTNESS_CHOICES,
+        choices=STRICTNESS_LEVELS,  # text, so a bad value's message lists them as before
         default=None,
         help="threshold preset (default: the config file's, else standard)",
     )

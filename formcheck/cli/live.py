@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.cli.common import add_pose_options, add_rule_options, exercise_help
+from formcheck.cli.common import add_pose_options, add_rule_options, engine_options, exercise_help
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises import registry
 
@@ -198,8 +198,9 @@ def cmd_live(args: argparse.Namespace) -> int:
             "--no-realtime only applies to --source FILE.",
             "A camera always delivers frames in real time; drop --no-realtime.",
         )
-    if args.max_size is not None and args.max_size < 0:
-        raise ConfigError(f"--max-size must be 0 or positive, got {args.max_size}.")
+    # The engine's options, checked once: the live loop shares the offline path's model,
+    # frame size and mask decision (masks only when the exercise, or for auto any, needs them).
+    options = engine_options(args, exercise=exercise, configs=configs)
     cooldown = DEFAULT_COOLDOWN_S if args.cue_cooldown is None else args.cue_cooldown
     policy = CuePolicy(cooldown_s=cooldown)
     summary = Path(args.summary).expanduser() if args.summary else default_summary_path()
@@ -215,21 +216,15 @@ def cmd_live(args: argparse.Namespace) -> int:
         # A first phrase: the person knows the voice works, and a missing sound card is
         # reported within a second rather than at the first fault.
         speaker.say("voice on")
-        from formcheck.pose.backend import MediaPipePoseEstimator, PoseOptions
+        from formcheck.pose.backend import MediaPipePoseEstimator
 
-        # Segmentation masks only when the exercise (or, for auto, any) reads the silhouette:
-        # they cost the model about 13%.
-        estimator = MediaPipePoseEstimator(
-            PoseOptions(model=args.model, with_masks=registry.needs_masks(exercise))
-        )
+        estimator = MediaPipePoseEstimator(options.pose_options())
         if args.source is not None:
             spec: str | int = args.source
-            source = open_source(
-                spec, max_size=args.max_size or None, realtime=not args.no_realtime
-            )
+            source = open_source(spec, max_size=options.max_size, realtime=not args.no_realtime)
         else:
             spec = 0 if args.camera is None else args.camera
-            source = open_source(spec, max_size=args.max_size or None)
+            source = open_source(spec, max_size=options.max_size)
         mirrored = args.mirror if args.mirror is not None else args.source is None
         coach = LiveCoach(
             source.info,

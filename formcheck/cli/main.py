@@ -13,27 +13,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from formcheck import __version__
-from formcheck.cli.common import add_cache_options, add_pose_options, add_rule_options
+from formcheck.cli.common import (
+    add_cache_options,
+    add_pose_options,
+    add_rule_options,
+    engine_options,
+)
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.paths import ensure_writable
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _pose_stage_options(args: argparse.Namespace, with_masks: bool = True):
-    from formcheck.pose.stage import PoseStageOptions
-
-    if args.max_size is not None and args.max_size < 0:
-        raise ConfigError(f"--max-size must be 0 or positive, got {args.max_size}.")
-    if args.stride < 1:
-        raise ConfigError(f"--stride must be 1 or more, got {args.stride}.")
-    return PoseStageOptions(
-        model=args.model,
-        max_size=args.max_size or None,
-        stride=args.stride,
-        smooth=not args.no_smooth,
-        with_masks=with_masks,
-    )
 
 
 def _describe_series(series) -> list[str]:
@@ -60,7 +49,9 @@ def cmd_pose(args: argparse.Namespace) -> int:
     if out.suffix != ".npz":
         raise ConfigError(f"Output must be a .npz file, got {out}.", "Use -o landmarks.npz.")
     ensure_writable(out, "landmark file")
-    series = extract_pose_series(args.video, _pose_stage_options(args), progress=args.progress)
+    # Masks always: saved landmarks may be scored later as any exercise.
+    options = engine_options(args, with_masks=True)
+    series = extract_pose_series(args.video, options, progress=args.progress)
     saved = series.save(out)
     for line in _describe_series(series):
         print(line)
@@ -103,7 +94,8 @@ def _write_json(path: str | Path, data) -> Path:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.cli.outputs import check_outputs, write_outputs
-    from formcheck.engine.analyze import analyze_clip, analyze_series, load_rule_configs
+    from formcheck.engine.analyze import analyze_series, load_rule_configs
+    from formcheck.engine.clip import analyze_clip
     from formcheck.exercises import registry
     from formcheck.outputs.report_text import format_result
     from formcheck.series.core import PoseSeries
@@ -123,16 +115,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if str(args.video).endswith(".npz"):
         # Re-score saved landmarks: no model, no video needed.
         series = PoseSeries.load(args.video)
-        result = analyze_series(series, exercise, configs)
+        # Measured once, for the verdict and the outputs below.
+        from formcheck.features.frame_input import measure_frames
+
+        measures = measure_frames(series)
+        result = analyze_series(series, exercise, configs, measures=measures)
     else:
         analysis = analyze_clip(
-            args.video,
-            exercise,
-            pose_options=_pose_stage_options(args, with_masks=registry.needs_masks(exercise)),
-            configs=configs,
-            progress=args.progress,
+            args.video, engine_options(args, exercise=exercise, configs=configs)
         )
-        series, result = analysis.series, analysis.result
+        series, result, measures = analysis.series, analysis.result, analysis.measures
     if args.save_landmarks:
         series.save(args.save_landmarks)
     if args.json:
@@ -149,7 +141,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(f"results written to {args.json}")
     # Videos and reports come last: the verdict above is already printed and saved if they fail.
-    for line in write_outputs(args, args.video, series, result):
+    for line in write_outputs(args, args.video, series, result, measures=measures):
         print(line)
     return 0
 

@@ -2,7 +2,7 @@
 
     add_output_options(analyze_parser)            # when the parser is built
     check_outputs(args)                           # optional: before the analysis starts
-    for line in write_outputs(args, clip, series, result):
+    for line in write_outputs(args, clip, series, result, measures=analysis.measures):
         print(line)                               # after it
 
 Output paths are checked while the command line is parsed (writable folder, right extension,
@@ -17,11 +17,15 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.exercises.base import ExerciseResult
 from formcheck.outputs.video_out import ensure_writable
 from formcheck.series.core import PoseSeries
+
+if TYPE_CHECKING:
+    from formcheck.features.frame_input import FrameMeasures
 
 
 def _output_type(
@@ -161,10 +165,15 @@ def write_outputs(
     clip_path: str | os.PathLike,
     series: PoseSeries,
     result: ExerciseResult,
+    *,
+    measures: FrameMeasures | None = None,
 ) -> list[str]:
     """Write whatever of ``--annotate``, ``--report``, ``--csv`` was asked for; lines to print.
 
-    Raises one FormcheckError after trying every output if any of them failed.
+    ``measures``: the series' features and view check as the verdict measured them
+    (:attr:`formcheck.engine.clip.ClipAnalysis.measures`); measured here when not given. Every
+    output reads them, so none measures the series again. Raises one FormcheckError after
+    trying every output if any of them failed.
     """
     annotate = getattr(args, "annotate", None)
     report = getattr(args, "report", None)
@@ -172,9 +181,13 @@ def write_outputs(
     if not (annotate or report or csv_out):
         return []
     check_outputs(args)
-    from formcheck.features.core import compute_features
+    if measures is None:
+        from formcheck.features.frame_input import measure_frames
 
-    features = compute_features(series)
+        measures = measure_frames(series)
+    elif measures.series is not series:
+        raise ValueError("measures must be of the series being written")
+    features = measures.features
     video = find_video(clip_path, series)
     lines: list[str] = []
     failures: list[tuple[str, FormcheckError]] = []
@@ -182,7 +195,7 @@ def write_outputs(
 
     if annotate:
         try:
-            annotated = _write_video(args, annotate, video, clip_path, series, result, features)
+            annotated = _write_video(args, annotate, video, clip_path, result, measures)
             lines.append(
                 f"annotated video written to {annotated.path} ({annotated.frames} "
                 f"frames, {annotated.fps:g} fps, {annotated.width}x{annotated.height})"
@@ -226,9 +239,10 @@ def write_outputs(
     return lines
 
 
-def _write_video(args, out, video, clip_path, series, result, features):
+def _write_video(args, out, video, clip_path, result, measures: FrameMeasures):
     from formcheck.outputs.annotate import write_annotated_video
 
+    series = measures.series
     if video is None:
         raise ConfigError(
             f"--annotate needs the video, but {clip_path} is not one and the video "
@@ -244,6 +258,7 @@ def _write_video(args, out, video, clip_path, series, result, features):
         result,
         out,
         max_size=size or None,
-        features=features,
+        features=measures.features,
+        views=measures.views,
         progress=getattr(args, "progress", None),
     )

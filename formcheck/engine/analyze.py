@@ -13,6 +13,7 @@ from typing import Any
 from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, SetSummary
 from formcheck.exercises.config import load_configs
+from formcheck.features.frame_input import FrameMeasures, measure_frames
 from formcheck.series.core import PoseSeries
 
 MIN_DETECTION_RATE = 0.3
@@ -41,9 +42,19 @@ def _not_assessable(exercise: str, reason: str, series: PoseSeries) -> ExerciseR
 
 
 def analyze_series(
-    series: PoseSeries, exercise: str = "auto", configs: dict[str, Any] | None = None
+    series: PoseSeries,
+    exercise: str = "auto",
+    configs: dict[str, Any] | None = None,
+    *,
+    measures: FrameMeasures | None = None,
 ) -> ExerciseResult:
-    """Judge a (smoothed) landmark series as ``exercise`` or, with ``auto``, what it looks like."""
+    """Judge a (smoothed) landmark series as ``exercise`` or, with ``auto``, what it looks like.
+
+    The series is measured once (:func:`~formcheck.features.frame_input.measure_frames`: the
+    features, body parts and per-frame view check), and recognition, the view assessment and
+    the rule all read those measures; pass ``measures`` when the caller has them already (the
+    clip path keeps them for the outputs).
+    """
     exercise = registry.normalise(exercise)
     if len(series) == 0:
         return _not_assessable(exercise, "the video has no frames", series)
@@ -60,11 +71,15 @@ def analyze_series(
             "whole body in view and good light",
             series,
         )
+    if measures is None:
+        measures = measure_frames(series)
+    elif measures.series is not series:
+        raise ValueError("measures must be of the series being analysed")
     recognition = None
     if exercise == registry.AUTO:
         from formcheck.engine.recognize import recognize_exercise
 
-        recognition = recognize_exercise(series)
+        recognition = recognize_exercise(series, measures=measures)
         if registry.find(recognition.exercise) is None:
             names = join_words([s.name for s in registry.all_specs()])
             result = _not_assessable(
@@ -89,8 +104,14 @@ def analyze_series(
         if recognition is not None:
             result.recognition = dict(recognition.scores)
         return result
-    judged = _still_as_hold(series) if still else series
-    result = spec.make_rule(configs[exercise]).evaluate(judged)
+    if still:
+        # The rule judges a repeated frame: a new series, so measured anew (a photo's one row
+        # repeated, cheap).
+        judged = _still_as_hold(series)
+        measures = measure_frames(judged)
+    else:
+        judged = series
+    result = spec.make_rule(configs[exercise]).evaluate(judged, measures=measures)
     if still:
         # The repeated frame has no real time axis: keep the posture verdict, drop the timing.
         from dataclasses import replace

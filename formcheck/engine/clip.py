@@ -24,13 +24,14 @@ from formcheck.series.smoothing import smooth_offline
 
 if TYPE_CHECKING:
     from formcheck.exercises.base import ExerciseResult
+    from formcheck.features.frame_input import FrameMeasures
     from formcheck.pose.estimator import PoseEstimator
     from formcheck.series.core import PoseSeries
 
 
 @dataclass
 class ClipAnalysis:
-    """A clip's landmarks and verdict, and where the landmarks came from."""
+    """A clip's landmarks, their measures and verdict, and where the landmarks came from."""
 
     series: PoseSeries  # smoothed as options.smooth says
     result: ExerciseResult
@@ -41,6 +42,9 @@ class ClipAnalysis:
     cache_key: str | None = None  # the entry's name, when the cache was used
     # Problems worth telling once, not failures (e.g. the cache cannot be written).
     warnings: list[str] = field(default_factory=list)
+    # The series' features and per-frame view check, measured once for the verdict and kept
+    # for the outputs (annotated video, report, CSV), so they do not measure it again.
+    measures: FrameMeasures | None = None
 
 
 @dataclass
@@ -127,14 +131,17 @@ def analyze_clip(
     rule configs); ``estimator`` reuses a loaded model (closed by the caller).
     """
     from formcheck.engine.analyze import analyze_series
+    from formcheck.features.frame_input import measure_frames
 
     options = options or EngineOptions()
     raw = raw_landmarks(source, options, estimator=estimator)
     series = smooth_offline(raw.series) if options.smooth else raw.series
-    result = analyze_series(series, options.exercise, options.configs)
+    measures = measure_frames(series)
+    result = analyze_series(series, options.exercise, options.configs, measures=measures)
     return ClipAnalysis(
         series=series,
         result=result,
+        measures=measures,
         raw_detection_rate=raw.series.detection_rate,
         cache_hit=raw.cache_hit,
         cache_key=raw.cache_key,

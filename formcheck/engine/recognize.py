@@ -66,8 +66,7 @@ import numpy as np
 from formcheck.exercises import registry
 from formcheck.exercises.registry import OTHER
 from formcheck.features import geometry as geo
-from formcheck.features.core import body_parts
-from formcheck.features.view import assess_view
+from formcheck.features.frame_input import FrameMeasures, measure_frames
 
 if TYPE_CHECKING:
     from formcheck.exercises.spec import ExerciseSpec
@@ -282,12 +281,13 @@ def _body_speed(parts: dict[str, np.ndarray], time_s: np.ndarray) -> np.ndarray:
     return speed
 
 
-def _signals(series: PoseSeries) -> _Signals:
-    vis = np.asarray(series.visibility, dtype=np.float64)
-    px_parts, _ = body_parts(series.pixels().astype(np.float64), vis)
-    world_parts, _ = body_parts(np.asarray(series.world, dtype=np.float64), vis)
+def _signals(measures: FrameMeasures) -> _Signals:
+    # The part positions the features were measured from, and the same parts in world
+    # coordinates: found once per clip, shared with the view check and the rules.
+    series = measures.series
+    px_parts = measures.features.parts
     image = _posture(px_parts)
-    world = _posture(world_parts)
+    world = _posture(measures.world_parts)
     # World angles where the model gave them (they survive a turned body), image angles else.
     merged = {k: np.where(np.isfinite(world[k]), world[k], image[k]) for k in image}
 
@@ -745,10 +745,12 @@ def _temper(scores: dict[str, float], reliability: float, cap: float = 1.0) -> d
 
 
 # ----------------------------------------------------------------------------- entry point
-def recognize_exercise(series: PoseSeries) -> Recognition:
+def recognize_exercise(series: PoseSeries, *, measures: FrameMeasures | None = None) -> Recognition:
     """Recognise the exercise in a series (smooth it first, as the pipeline does).
 
-    Never raises on odd input: an empty series or one with nobody in it is ``other``.
+    ``measures``: the series' :func:`~formcheck.features.frame_input.measure_frames`, when the
+    caller has them already (the engine measures a clip once); else measured here. Never
+    raises on odd input: an empty series or one with nobody in it is ``other``.
     """
     specs = registry.all_specs()
     classes = registry.recognition_classes()
@@ -760,11 +762,15 @@ def recognize_exercise(series: PoseSeries) -> Recognition:
         reason = "no frames" if n == 0 else "nobody was found in the frames"
         return _result(scores, {OTHER: reason}, {"detected_frames": 0.0}, True, classes)
 
-    sig = _signals(series)
+    if measures is None:
+        measures = measure_frames(series)
+    elif measures.series is not series:
+        raise ValueError("measures must be of the series being recognised")
+    sig = _signals(measures)
     t_det = sig.time_s[detected]
     span_s = float(t_det[-1] - t_det[0]) if n_det > 1 else 0.0
     det_rate = n_det / n
-    view = assess_view(series)
+    view = measures.view
     base = {
         "detected_frames": float(n_det),
         "detection_rate": det_rate,

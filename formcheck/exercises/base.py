@@ -11,12 +11,18 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from formcheck.errors import ConfigError
+from formcheck.features.view import View
 from formcheck.series.core import PoseSeries
+
+if TYPE_CHECKING:
+    from formcheck.features.frame_input import FrameMeasures
 
 DISCLAIMER = (
     "formcheck checks exercise technique from video; it does not diagnose pain or injury. "
@@ -58,15 +64,67 @@ class Rep:
         return (self.end_ms - self.start_ms) / 1000.0
 
 
+class EventKind(StrEnum):
+    """What an :class:`Event` tells. A ``str``, so the JSON of a result is the same text."""
+
+    REP = "rep"  # a rep was counted (``message`` "Rep 3")
+    FAULT = "fault"  # a fault to cue now (``code``, ``severity``); at most one per judgement
+    FORM_BROKE = "form_broke"  # a hold's form broke for good: stop the set
+    HOLD_STARTED = "hold_started"  # ``time_ms`` is when the hold began
+    HOLD_ENDED = "hold_ended"
+
+
 @dataclass(frozen=True)
 class Event:
     """Something to tell the person as it happens (live) or to mark on a timeline."""
 
-    kind: str  # "rep" | "fault" | "form_broke" | "setup" | "hold_started" | "hold_ended"
+    kind: EventKind  # a plain string naming a kind is turned into the member
     time_ms: float
     message: str
     code: str | None = None
     severity: float = 0.0
+
+    def __post_init__(self) -> None:
+        # A mistyped kind fails here, where it is made, not later as a silent non-match.
+        object.__setattr__(self, "kind", EventKind(self.kind))
+
+
+@dataclass(frozen=True)
+class ViewConfidence:
+    """How far a fault seen from each camera view is trusted: a factor 0..1 on its confidence.
+
+    Faults in the sagittal plane show as they are only from the side; an oblique camera
+    foreshortens the body and so distorts its angles; ``unknown`` is a frame whose yaw could not
+    be estimated. Each exercise's config holds its own (``view_confidence``, overridden in TOML
+    as ``[<exercise>.view_confidence]``). 0 means the view cannot show the faults: the plank
+    does not judge such frames, and the deadlift and swing never judge a front view anyway.
+    """
+
+    side: float
+    oblique: float
+    unknown: float
+    front: float
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not (
+                isinstance(value, (int, float)) and 0.0 <= value <= 1.0
+            ):
+                raise ConfigError(
+                    f"view_confidence {item.name} must be a number within 0..1, got {value!r}."
+                )
+
+    def for_view(self, view: str) -> float:
+        """The factor for a view label (:class:`~formcheck.features.view.View`); any other
+        label counts as unknown."""
+        if view == View.SIDE:
+            return self.side
+        if view == View.OBLIQUE:
+            return self.oblique
+        if view == View.FRONT:
+            return self.front
+        return self.unknown
 
 
 @dataclass
@@ -135,7 +193,7 @@ class FrameInput:
     visibility: dict[str, float]  # body part -> visibility (0..1)
     extras: dict[str, np.ndarray]  # e.g. "back_profile" (2*K,) from formcheck.features.silhouette
     in_frame: bool = True  # whole body inside the frame
-    view: str = "unknown"  # per-frame view estimate: side | front | oblique | unknown
+    view: str = View.UNKNOWN  # per-frame view estimate, a View label
 
 
 def frames_from_series(series: PoseSeries) -> Iterator[FrameInput]:
@@ -169,14 +227,24 @@ class ExerciseRule(ABC):
     @abstractmethod
     def session(self) -> RuleSession: ...
 
-    def evaluate(self, series: PoseSeries) -> ExerciseResult:
-        """Offline: the same session fed every frame of a (smoothed) series."""
+    def evaluate(
+        self, series: PoseSeries, *, measures: FrameMeasures | None = None
+    ) -> ExerciseResult:
+        """Offline: the same session fed every frame of a (smoothed) series.
+
+        ``measures``: the series' :func:`~formcheck.features.frame_input.measure_frames`, when
+        the caller has them already (the engine measures a clip once); else measured here.
+        """
+        if measures is None:
+            from formcheck.features.frame_input import measure_frames
+
+            measures = measure_frames(series)
+        elif measures.series is not series:
+            raise ValueError("measures must be of the series being evaluated")
         session = self.session()
-        for frame in frames_from_series(series):
+        for frame in measures.frame_inputs():
             session.update(frame)
         result = session.finish()
         if result.view is None and len(series):
-            from formcheck.features.view import assess_view
-
-            result.view = assess_view(series)
+            result.view = measures.view
         return result

@@ -7,29 +7,42 @@ overrides single fields per exercise:
     strictness = "strict"          # optional, the CLI's --strictness wins
     [deadlift]
     bulge_threshold = 0.024
+    [plank.view_confidence]        # a setting that is itself a dataclass is a table
+    oblique = 0.6
 """
 
 from __future__ import annotations
 
 import dataclasses
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from formcheck.errors import ConfigError
 
-STRICTNESS_LEVELS = ("relaxed", "standard", "strict")
+
+class Strictness(StrEnum):
+    """A threshold preset. A ``str``: ``PRESETS`` keys, TOML and the CLI use the same text."""
+
+    RELAXED = "relaxed"  # flag only clear faults
+    STANDARD = "standard"  # each config's defaults
+    STRICT = "strict"  # flag milder faults too
+
+
+# The levels as plain text, mildest first (argparse shows choices with repr()).
+STRICTNESS_LEVELS: tuple[str, ...] = tuple(level.value for level in Strictness)
 
 C = TypeVar("C")
 
 
-def preset(config_cls: type[C], strictness: str = "standard") -> C:
+def preset(config_cls: type[C], strictness: Strictness | str = Strictness.STANDARD) -> C:
     """The config of ``config_cls`` at a strictness level."""
     if strictness not in STRICTNESS_LEVELS:
         raise ConfigError(
             f"Unknown strictness {strictness!r}.", f"Use one of {', '.join(STRICTNESS_LEVELS)}."
         )
-    overrides = getattr(config_cls, "PRESETS", {}).get(strictness, {})
+    overrides = getattr(config_cls, "PRESETS", {}).get(Strictness(strictness), {})
     return config_cls(**overrides)
 
 
@@ -45,7 +58,14 @@ def with_overrides(config: C, overrides: dict[str, Any], section: str) -> C:
                 f"Valid settings for [{section}]: {known}.",
             )
         current = getattr(config, key)
-        if isinstance(current, bool):
+        if dataclasses.is_dataclass(current):  # e.g. view_confidence: a table of its own
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"[{section}] {key} must be a table of settings, got {value!r}.",
+                    f"Write it as a [{section}.{key}] table, e.g. {_example_setting(current)}.",
+                )
+            value = with_overrides(current, value, f"{section}.{key}")
+        elif isinstance(current, bool):
             if not isinstance(value, bool):
                 raise ConfigError(f"[{section}] {key} must be true or false, got {value!r}.")
         elif isinstance(current, (int, float)):
@@ -54,6 +74,11 @@ def with_overrides(config: C, overrides: dict[str, Any], section: str) -> C:
             value = type(current)(value) if isinstance(current, float) else value
         clean[key] = value
     return dataclasses.replace(config, **clean)  # type: ignore[type-var]
+
+
+def _example_setting(config: Any) -> str:
+    first = dataclasses.fields(config)[0].name
+    return f"{first} = {getattr(config, first)!r}"
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -70,11 +95,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def load_configs(
-    config_classes: dict[str, type], path: str | Path | None = None, strictness: str | None = None
+    config_classes: dict[str, type],
+    path: str | Path | None = None,
+    strictness: Strictness | str | None = None,
 ) -> dict[str, Any]:
     """Exercise name -> config instance, from presets and an optional TOML file."""
     data = read_toml(path) if path else {}
-    level = strictness or data.get("strictness", "standard")
+    level = strictness or data.get("strictness", Strictness.STANDARD)
     unknown = set(data) - set(config_classes) - {"strictness"}
     if unknown:
         raise ConfigError(

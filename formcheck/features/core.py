@@ -114,13 +114,16 @@ class Features:
     missing or below :data:`MIN_VISIBILITY`, facing unknown for signed features).
     ``facing`` is (T,) int8, see the module docstring. ``part_visibility[part]`` is the larger
     visibility of the part's two landmarks (the nose's own for ``"nose"``), for rules that
-    want to weigh how sure a measurement is.
+    want to weigh how sure a measurement is. ``parts[part]`` is (T, 2): the part positions in
+    pixels the features were measured from (:func:`body_parts`), kept so recognition reads
+    the very same points instead of finding them again.
     """
 
     time_ms: np.ndarray
     values: dict[str, np.ndarray]
     facing: np.ndarray
     part_visibility: dict[str, np.ndarray] = field(default_factory=dict)
+    parts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> np.ndarray:
         try:
@@ -170,6 +173,15 @@ def body_parts(
     return parts, part_vis
 
 
+def series_body_parts(
+    series: PoseSeries,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """:func:`body_parts` of every frame of a series, in pixels as the features measure them
+    (the series' own float32 scaling, then float64)."""
+    pixels = series.pixels().astype(np.float64)
+    return body_parts(pixels, np.asarray(series.visibility, dtype=np.float64))
+
+
 def _facing_from(trunk_up: np.ndarray, vec: np.ndarray) -> np.ndarray:
     """+1/-1/0 from the side of the trunk a vector points to (0 if unclear or NaN)."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -217,10 +229,9 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _compute(
-    pixels: np.ndarray, visibility: np.ndarray, facing: np.ndarray | int | None
-) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
-    """All features for (T, 33, 2) pixels: (values, facing, part_visibility)."""
-    p, part_vis = body_parts(pixels, visibility)
+    p: dict[str, np.ndarray], facing: np.ndarray | int | None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """All features from (T, 2) part positions in pixels (:func:`body_parts`): (values, facing)."""
     sh, hip, knee, ankle = p["shoulder"], p["hip"], p["knee"], p["ankle"]
     elbow, wrist, ear, nose = p["elbow"], p["wrist"], p["ear"], p["nose"]
     heel, toe = p["heel"], p["foot_index"]
@@ -287,7 +298,7 @@ def _compute(
     v["knee_ahead_of_toe"] = _ratio(s * (knee[:, 0] - toe[:, 0]), torso)
 
     values = {name: np.asarray(v[name], dtype=np.float64) for name in FEATURE_NAMES}
-    return values, face, part_vis
+    return values, face
 
 
 def compute_features(series: PoseSeries, facing: np.ndarray | int | None = None) -> Features:
@@ -297,14 +308,14 @@ def compute_features(series: PoseSeries, facing: np.ndarray | int | None = None)
     frames), e.g. with a clip-level majority vote so a few frames where the head turns do not
     lose their signed features.
     """
-    pixels = series.pixels().astype(np.float64)
-    visibility = np.asarray(series.visibility, dtype=np.float64)
-    values, face, part_vis = _compute(pixels, visibility, facing)
+    parts, part_vis = series_body_parts(series)
+    values, face = _compute(parts, facing)
     return Features(
         time_ms=np.asarray(series.time_ms, dtype=np.float64).copy(),
         values=values,
         facing=face,
         part_visibility=part_vis,
+        parts=parts,
     )
 
 
@@ -324,7 +335,7 @@ def compute_frame_features(
             f"Pass ({NUM_LANDMARKS}, 2) pixel coordinates and ({NUM_LANDMARKS},) visibility "
             "of one frame.",
         )
-    values, face, _ = _compute(px[None], vis[None], facing)
+    values, face = _compute(body_parts(px[None], vis[None])[0], facing)
     out = {name: float(arr[0]) for name, arr in values.items()}
     out["facing"] = float(face[0])
     return out

@@ -1,4 +1,4 @@
-"""Pose rows -> the :class:`~formcheck.exercises.base.FrameInput` a rule session reads.
+"""Pose rows -> what every later stage reads: the features, the view check, the rule input.
 
 One computation for both paths, so a set coached live and the same set scored afterwards
 hand the rules the same numbers: :func:`measure_frames` computes the features
@@ -6,7 +6,11 @@ hand the rules the same numbers: :func:`measure_frames` computes the features
 (:func:`formcheck.features.view.series_frame_views`) of every frame of a series at once, and
 :meth:`FrameMeasures.frame_input` builds the rule input of one frame from those columns.
 
-* Offline, :func:`frame_inputs` measures a whole series once and serves its rows.
+* Offline, the engine measures a clip once and hands the same :class:`FrameMeasures` to
+  recognition (the part positions), the clip's view assessment (:attr:`FrameMeasures.view`,
+  a summary of the per-frame columns), the rule session (:meth:`FrameMeasures.frame_inputs`)
+  and the outputs (annotated video, report, CSV); :func:`frame_inputs` is the same for a bare
+  series.
 * Live, :func:`frame_observation` stores one pose result as a one-frame series (float32, as
   :class:`formcheck.pose.stage.SeriesBuilder` stores it; NaN rows when nobody was found) and
   runs the very same code on it. That costs the live judge about what the hand-written
@@ -18,12 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from formcheck.exercises.base import FrameInput
-from formcheck.features.core import Features, compute_features
-from formcheck.features.view import FrameView, FrameViews, series_frame_views
+from formcheck.features.core import Features, body_parts, compute_features
+from formcheck.features.view import (
+    FrameView,
+    FrameViews,
+    ViewAssessment,
+    assess_views,
+    series_frame_views,
+)
 from formcheck.pose.result import PoseResult
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS
@@ -32,9 +43,14 @@ _NAN3 = np.full((1, NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
 _NAN1 = np.full((1, NUM_LANDMARKS), np.nan, dtype=np.float32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrameMeasures:
-    """What the rules and the set-up guidance read about each frame of a series, as columns."""
+    """What recognition, the view check, the rules, the set-up guidance and the outputs read
+    about each frame of a series, as columns (build it with :func:`measure_frames`).
+
+    ``features.parts`` are the part positions in pixels the features were measured from;
+    :attr:`world_parts` and :attr:`view` are derived on first use and kept.
+    """
 
     series: PoseSeries
     features: Features
@@ -59,9 +75,33 @@ class FrameMeasures:
             view=str(self.views.view[i]),
         )
 
+    def frame_inputs(self) -> Iterator[FrameInput]:
+        """The rule input of every frame, in order."""
+        for i in range(len(self)):
+            yield self.frame_input(i)
+
     def frame_view(self, i: int) -> FrameView:
         """The view check of frame ``i`` (what set-up guidance reads), facing included."""
         return self.views.row(i, int(self.features.facing[i]))
+
+    @cached_property
+    def world_parts(self) -> dict[str, np.ndarray]:
+        """Part positions (T, 3) in the model's world coordinates (metres), found as the pixel
+        parts are (:func:`~formcheck.features.core.body_parts`). Measured on first use: only
+        recognition reads them, and the live loop's per-frame measures never do."""
+        s = self.series
+        world = np.asarray(s.world, dtype=np.float64)
+        return body_parts(world, np.asarray(s.visibility, dtype=np.float64))[0]
+
+    @cached_property
+    def view(self) -> ViewAssessment:
+        """The view over the whole series (what recognition reads and the verdict reports)."""
+        return self.assess_view()
+
+    def assess_view(self, start: int = 0, stop: int | None = None) -> ViewAssessment:
+        """The view over frames ``start:stop``, from the measured per-frame view check."""
+        size = (int(self.series.source.width), int(self.series.source.height))
+        return assess_views(self.views, self.features.facing, size, start, stop)
 
 
 def measure_frames(series: PoseSeries) -> FrameMeasures:
@@ -71,9 +111,7 @@ def measure_frames(series: PoseSeries) -> FrameMeasures:
 
 def frame_inputs(series: PoseSeries) -> Iterator[FrameInput]:
     """Offline: the rule input of every frame, measured for the whole series at once."""
-    measures = measure_frames(series)
-    for i in range(len(measures)):
-        yield measures.frame_input(i)
+    return measure_frames(series).frame_inputs()
 
 
 def _row(values: np.ndarray | None, nobody: np.ndarray) -> np.ndarray:

@@ -36,17 +36,34 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formcheck.errors import InputError
 from formcheck.features import geometry as geo
-from formcheck.features.core import body_parts, facing_from_parts, majority_facing
+from formcheck.features.core import (
+    body_parts,
+    facing_from_parts,
+    majority_facing,
+    series_body_parts,
+)
 from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 if TYPE_CHECKING:
     from formcheck.series.core import PoseSeries
+
+
+class View(StrEnum):
+    """A camera view label, per frame or per clip (a ``str``: it compares with the text labels
+    and serialises as them)."""
+
+    SIDE = "side"  # yaw >= SIDE_MIN_YAW_DEG: the sagittal plane is seen as it is
+    FRONT = "front"  # yaw <= FRONT_MAX_YAW_DEG: facing (or turned away from) the camera
+    OBLIQUE = "oblique"  # in between: sagittal angles are foreshortened
+    UNKNOWN = "unknown"  # the yaw could not be estimated
+
 
 SIDE_MIN_YAW_DEG = 60.0
 FRONT_MAX_YAW_DEG = 30.0
@@ -120,14 +137,21 @@ class FrameView:
 class FrameViews:
     """The per-frame view check of T frames, as columns; :meth:`row` is one frame's answer.
 
-    One computation serves a whole series offline (rules, plank verdicts, annotated video) and
-    a one-frame series live (rules and set-up guidance), so both label a frame alike.
+    One computation serves a whole series offline (rules, plank verdicts, annotated video, and
+    the clip's :class:`ViewAssessment` through :func:`assess_views`) and a one-frame series live
+    (rules and set-up guidance), so both label a frame alike.
     """
 
     yaw_deg: np.ndarray  # (T,) mean of the world and image cues, NaN when unknown
     view: np.ndarray  # (T,) str: side | front | oblique | unknown
     inside: dict[str, np.ndarray]  # part (head, hips, feet) -> (T,) bool: in the frame
     extent_frac: np.ndarray  # (T,) larger landmark extent over the frame's long side; 0 if none
+    # The columns the clip's assessment summarises: each cue on its own, the extent in pixels
+    # (NaN when nobody was found) and which frames have any landmark at all.
+    yaw_world_deg: np.ndarray  # (T,)
+    yaw_image_deg: np.ndarray  # (T,)
+    extent_px: np.ndarray  # (T,)
+    found: np.ndarray  # (T,) bool
 
     @property
     def in_frame(self) -> np.ndarray:
@@ -250,25 +274,40 @@ def _facing_word(facing: np.ndarray) -> str | None:
 
 # ----------------------------------------------------------------------------- clip
 def assess_view(series: PoseSeries, start: int = 0, stop: int | None = None) -> ViewAssessment:
-    """Assess the view over frames ``start:stop`` of ``series``."""
+    """Assess the view over frames ``start:stop`` of ``series``.
+
+    Measures the series itself; the engine, which has measured it already, summarises its
+    columns with :func:`assess_views` instead.
+    """
+    parts, _ = series_body_parts(series)  # the features' facing, without the other features
+    size = (int(series.source.width), int(series.source.height))
+    return assess_views(series_frame_views(series), facing_from_parts(parts), size, start, stop)
+
+
+def assess_views(
+    views: FrameViews,
+    facing: np.ndarray,
+    frame_size: tuple[int, int],
+    start: int = 0,
+    stop: int | None = None,
+) -> ViewAssessment:
+    """The view over frames ``start:stop``, summarised from their per-frame view check.
+
+    ``facing`` is (T,) the features' per-frame facing (+1/-1/0,
+    :attr:`formcheck.features.core.Features.facing`); ``frame_size`` is (width, height) of the
+    frames the model saw. Only frames with a person in them count.
+    """
     sel = slice(start, stop)
-    image = np.asarray(series.image[sel], dtype=np.float64)
-    world = np.asarray(series.world[sel], dtype=np.float64)
-    vis = np.asarray(series.visibility[sel], dtype=np.float64)
-    pres = np.asarray(series.presence[sel], dtype=np.float64)
-    width, height = int(series.source.width), int(series.source.height)
-    n = image.shape[0]
-    detected = np.isfinite(image[:, :, :2]).all(axis=-1).any(axis=-1)
+    detected = views.found[sel]
+    n = detected.shape[0]
     n_det = int(detected.sum())
     if n_det == 0:
         reason = "no frames to check" if n == 0 else "nobody was detected in these frames"
         return ViewAssessment("unknown", None, math.nan, False, 0.0, False, 0.0, [reason])
 
-    image, world, vis, pres = image[detected], world[detected], vis[detected], pres[detected]
-    px = image[..., :2] * np.array([width, height], dtype=np.float64)
-    yaw_w = yaw_from_world(world)
-    yaw_i = yaw_from_image(px)
-    per_frame = _combine(yaw_w, yaw_i)
+    width, height = frame_size
+    yaw_w = views.yaw_world_deg[sel][detected]
+    yaw_i = views.yaw_image_deg[sel][detected]
     with _quiet():
         med_w = float(np.nanmedian(yaw_w)) if np.isfinite(yaw_w).any() else math.nan
         med_i = float(np.nanmedian(yaw_i)) if np.isfinite(yaw_i).any() else math.nan
@@ -281,7 +320,8 @@ def assess_view(series: PoseSeries, start: int = 0, stop: int | None = None) -> 
         reasons.append(f"the person was detected on only {100 * det_rate:.0f}% of frames")
 
     # Confidence terms (each 0..1).
-    stability = float(np.mean(classify_yaw(per_frame) == view)) if view != "unknown" else 0.0
+    per_frame = views.view[sel][detected]
+    stability = float(np.mean(per_frame == view)) if view != "unknown" else 0.0
     if np.isfinite(med_w) and np.isfinite(med_i):
         gap = abs(med_w - med_i)
         agree = float(np.clip(1 - (gap - CUE_AGREE_DEG) / (CUE_DISAGREE_DEG - CUE_AGREE_DEG), 0, 1))
@@ -306,19 +346,18 @@ def assess_view(series: PoseSeries, start: int = 0, stop: int | None = None) -> 
         )
     confidence = det_rate * (stability + agree + margin) / 3.0
 
-    facing = None
+    facing_word = None
     if view in ("side", "oblique"):
-        parts, _ = body_parts(px, vis)
-        facing = _facing_word(facing_from_parts(parts))
+        facing_word = _facing_word(np.asarray(facing)[sel][detected])
 
-    inside = _in_frame(image, pres)
+    inside = {part: ok[sel][detected] for part, ok in views.inside.items()}
     for part, ok in inside.items():
         out = 1.0 - float(np.mean(ok))
         if out > 1.0 - IN_FRAME_MIN_FRACTION:
             reasons.append(f"{part} out of frame on {100 * out:.0f}% of frames")
     body_in_frame = all(float(np.mean(ok)) >= IN_FRAME_MIN_FRACTION for ok in inside.values())
 
-    extent = _extent_px(image, width, height)
+    extent = views.extent_px[sel][detected]
     long_side = float(max(width, height))
     extent_px = float(np.nanmedian(extent)) if np.isfinite(extent).any() else 0.0
     frac = extent_px / long_side if long_side > 0 else 0.0
@@ -331,7 +370,7 @@ def assess_view(series: PoseSeries, start: int = 0, stop: int | None = None) -> 
 
     return ViewAssessment(
         view=view,
-        facing=facing,
+        facing=facing_word,
         yaw_deg=yaw,
         body_in_frame=body_in_frame,
         body_height_frac=frac,
@@ -353,17 +392,34 @@ def frame_views(
 ) -> FrameViews:
     """The view check of each frame: (T, 33, 3) image and world, (T, 33) presence, (T, 33, 2)
     image landmarks in pixels, and the pixel size of the frames the model saw."""
-    yaw = _combine(yaw_from_world(world), yaw_from_image(pixels))
+    yaw_world, yaw_image = yaw_from_world(world), yaw_from_image(pixels)
+    yaw = _combine(yaw_world, yaw_image)
     extent = _extent_px(image, width, height)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(np.isfinite(extent), extent / max(width, height), 0.0)
-    return FrameViews(yaw, classify_yaw(yaw).astype(str), _in_frame(image, presence), frac)
+    return FrameViews(
+        yaw_deg=yaw,
+        view=classify_yaw(yaw).astype(str),
+        inside=_in_frame(image, presence),
+        extent_frac=frac,
+        yaw_world_deg=yaw_world,
+        yaw_image_deg=yaw_image,
+        extent_px=extent,
+        found=np.isfinite(np.asarray(image)[..., :2]).all(axis=-1).any(axis=-1),
+    )
 
 
 def series_frame_views(series: PoseSeries) -> FrameViews:
-    """:func:`frame_views` of every frame of a series (its own float32 pixel scaling)."""
+    """:func:`frame_views` of every frame of a series.
+
+    The image cue reads pixels scaled in float64 (not :meth:`PoseSeries.pixels`' float32), as
+    the clip's view assessment always has, so its yaw numbers are unchanged.
+    """
     width, height = int(series.source.width), int(series.source.height)
-    return frame_views(series.image, series.world, series.presence, series.pixels(), width, height)
+    pixels = np.asarray(series.image[..., :2], dtype=np.float64) * np.array(
+        [width, height], dtype=np.float64
+    )
+    return frame_views(series.image, series.world, series.presence, pixels, width, height)
 
 
 def assess_frame_view(
@@ -426,7 +482,12 @@ def view_matches_label(assessment: ViewAssessment, label: str, tolerance_deg: fl
     return bool(np.isfinite(yaw) and lo - tolerance_deg <= yaw <= hi + tolerance_deg)
 
 
-def frame_view_labels(series: PoseSeries) -> tuple[np.ndarray, np.ndarray]:
-    """Per frame: the view label ((T,) str) and whether the whole body is in frame ((T,) bool)."""
-    views = series_frame_views(series)
+def frame_view_labels(
+    series: PoseSeries, views: FrameViews | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: the view label ((T,) str) and whether the whole body is in frame ((T,) bool).
+
+    ``views``: the series' per-frame view check when already measured (else measured here).
+    """
+    views = views if views is not None else series_frame_views(series)
     return views.view, views.in_frame & series.detected

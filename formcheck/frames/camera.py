@@ -16,8 +16,14 @@ import cv2
 import numpy as np
 
 from formcheck.errors import InputError
-from formcheck.frames.core import Converter, Frame, FrameSource, sane_fps, scaled_size
-from formcheck.series.core import SourceInfo
+from formcheck.frames.core import (
+    Converter,
+    Frame,
+    FrameSource,
+    sane_fps,
+    scaled_size,
+    source_info,
+)
 
 # A camera that sends nothing for this long is treated as unplugged.
 STALL_TIMEOUT_S = 5.0
@@ -80,16 +86,7 @@ class CameraSource(FrameSource):
         size = scaled_size(first_bgr.shape[1], first_bgr.shape[0], max_size)
         self._convert = Converter(size)
         nominal = float(fps) if fps is not None else sane_fps(cap.get(cv2.CAP_PROP_FPS))
-        super().__init__(
-            SourceInfo(
-                name=name,
-                width=size[0],
-                height=size[1],
-                fps=nominal / stride,
-                frame_count=None,
-                is_live=True,
-            )
-        )
+        super().__init__(source_info(name, size, nominal, None, stride, is_live=True))
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._ended = False  # the camera stopped delivering (unplugged, end of a test file)

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -152,6 +153,29 @@ def sane_fps(value: float, default: float = DEFAULT_FPS) -> float:
 def strided_count(count: int | None, stride: int) -> int | None:
     """How many of ``count`` frames survive keeping every ``stride``-th one (index 0 kept)."""
     return None if count is None else (count + stride - 1) // stride
+
+
+def source_info(
+    name: str,
+    size: tuple[int, int],
+    fps: float,
+    frame_count: int | None,
+    stride: int = 1,
+    **more: Any,
+) -> SourceInfo:
+    """The :class:`SourceInfo` of a source that serves every ``stride``-th of its ``fps`` and
+    ``frame_count`` (None: unknown, e.g. live) at ``size`` (width, height) after any downscale.
+
+    ``more``: the other fields (``is_live``, ``rotation_deg``).
+    """
+    return SourceInfo(
+        name=name,
+        width=size[0],
+        height=size[1],
+        fps=fps / stride,
+        frame_count=strided_count(frame_count, stride),
+        **more,
+    )
 
 
 # --------------------------------------------------------------------------- pixels

@@ -20,9 +20,8 @@ from formcheck.frames.core import (
     Frame,
     FrameSource,
     scaled_size,
-    strided_count,
+    source_info,
 )
-from formcheck.series.core import SourceInfo
 
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
@@ -74,16 +73,8 @@ class StillImageSource(FrameSource):
         bgr = read_image(path)
         size = scaled_size(bgr.shape[1], bgr.shape[0], max_size)
         self._rgb = Converter(size).bgr_to_rgb(bgr)
-        super().__init__(
-            SourceInfo(
-                name=path.name,
-                width=size[0],
-                height=size[1],
-                fps=float(fps) if fps is not None else DEFAULT_FPS,
-                frame_count=1,
-                rotation_deg=exif_rotation(path),
-            )
-        )
+        fps = float(fps) if fps is not None else DEFAULT_FPS
+        super().__init__(source_info(path.name, size, fps, 1, rotation_deg=exif_rotation(path)))
 
     def _frames(self) -> Iterator[Frame]:
         yield Frame(self._rgb, 0.0, 0)
@@ -134,15 +125,7 @@ class ImageFolderSource(FrameSource):
         self._first_size = (first.shape[1], first.shape[0])
         size = scaled_size(*self._first_size, max_size)
         self._convert = Converter(size)
-        super().__init__(
-            SourceInfo(
-                name=folder.name,
-                width=size[0],
-                height=size[1],
-                fps=self.source_fps / stride,
-                frame_count=strided_count(len(files), stride),
-            )
-        )
+        super().__init__(source_info(folder.name, size, self.source_fps, len(files), stride))
 
     def _frames(self) -> Iterator[Frame]:
         for index in range(0, len(self.files), self.stride):
@@ -197,15 +180,7 @@ class ArraySource(FrameSource):
         self.source_fps = float(fps) if fps is not None else DEFAULT_FPS
         size = scaled_size(shape[1], shape[0], max_size)
         self._convert = Converter(size)
-        super().__init__(
-            SourceInfo(
-                name=name,
-                width=size[0],
-                height=size[1],
-                fps=self.source_fps / stride,
-                frame_count=strided_count(len(arrays), stride),
-            )
-        )
+        super().__init__(source_info(name, size, self.source_fps, len(arrays), stride))
 
     def _frames(self) -> Iterator[Frame]:
         for index in range(0, len(self._arrays), self.stride):

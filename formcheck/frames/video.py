@@ -25,9 +25,8 @@ from formcheck.frames.core import (
     normalise_rotation,
     sane_fps,
     scaled_size,
-    strided_count,
+    source_info,
 )
-from formcheck.series.core import SourceInfo
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +108,17 @@ class _VideoBase(FrameSource):
             width, height = height, width
         size = scaled_size(width, height, max_size)
         self._convert = Converter(size, probe.manual_rotation)
-        super().__init__(
-            SourceInfo(
-                name=path.name,
-                width=size[0],
-                height=size[1],
-                fps=self.source_fps / stride,
-                frame_count=None if is_live else strided_count(probe.frame_count, stride),
-                is_live=is_live,
-                rotation_deg=probe.rotation_deg,
-            )
+        count = None if is_live else probe.frame_count
+        info = source_info(
+            path.name,
+            size,
+            self.source_fps,
+            count,
+            stride,
+            is_live=is_live,
+            rotation_deg=probe.rotation_deg,
         )
+        super().__init__(info)
 
     def _start(self) -> tuple[cv2.VideoCapture, np.ndarray]:
         """The capture positioned after frame 0, and frame 0 (re-opens for a second pass)."""

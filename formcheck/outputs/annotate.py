@@ -24,9 +24,10 @@ import numpy as np
 
 from formcheck.errors import ConfigError
 from formcheck.exercises import registry
-from formcheck.exercises.base import ExerciseResult, Fault
+from formcheck.exercises.base import EventKind, ExerciseResult, Fault
 from formcheck.exercises.spec import Measure
 from formcheck.features.core import Features, compute_features
+from formcheck.features.view import FrameViews, View
 from formcheck.outputs.overlay import Annotator, OverlayState, format_clock, key_angle_specs
 from formcheck.outputs.video_out import H264Writer, ensure_writable, require_av
 from formcheck.series.core import PoseSeries
@@ -85,9 +86,9 @@ def hold_clock(result: ExerciseResult, time_ms: np.ndarray) -> tuple[np.ndarray,
     in_hold = np.zeros(len(t), dtype=bool)
     start: float | None = None
     for event in sorted(result.events, key=lambda e: e.time_ms):
-        if event.kind == "hold_started":
+        if event.kind == EventKind.HOLD_STARTED:
             start = event.time_ms
-        elif event.kind == "hold_ended" and start is not None:
+        elif event.kind == EventKind.HOLD_ENDED and start is not None:
             in_hold |= (t >= start) & (t <= event.time_ms)
             start = None
     if start is not None:
@@ -147,13 +148,16 @@ def _majority(flags: np.ndarray, time_ms: np.ndarray, window_ms: float) -> np.nd
     return np.convolve(flags.astype(np.float64), kernel, mode="same") > 0.5
 
 
-def setup_messages(series: PoseSeries) -> list[str | None]:
-    """Per frame, what to change in the setup, or None when it is fine."""
+def setup_messages(series: PoseSeries, frame_views: FrameViews | None = None) -> list[str | None]:
+    """Per frame, what to change in the setup, or None when it is fine.
+
+    ``frame_views``: the series' per-frame view check when already measured.
+    """
     from formcheck.features.view import frame_view_labels
 
     t = series.time_ms
     detected = series.detected
-    views, in_frame = frame_view_labels(series)
+    views, in_frame = frame_view_labels(series, frame_views)
     xy = series.image[:, :, :2]
     with np.errstate(invalid="ignore"):
         outside = np.any((xy < 0.0) | (xy > 1.0), axis=-1) | (series.presence < _OUT_PRESENCE)
@@ -161,7 +165,7 @@ def setup_messages(series: PoseSeries) -> list[str | None]:
     head_out = detected & outside[:, list(_HEAD)].all(axis=1)
     body_out = detected & ~in_frame
     crowd = _majority(series.num_people > 1, t, SETUP_WINDOW_MS)
-    front = _majority(detected & (views == "front"), t, SETUP_WINDOW_MS)
+    front = _majority(detected & (views == View.FRONT), t, SETUP_WINDOW_MS)
     feet_out = _majority(feet_out, t, SETUP_WINDOW_MS)
     head_out = _majority(head_out, t, SETUP_WINDOW_MS)
     body_out = _majority(body_out, t, SETUP_WINDOW_MS)
@@ -206,6 +210,7 @@ def overlay_states(
     *,
     frame_size: tuple[int, int] | None = None,
     min_banner_ms: float = MIN_BANNER_MS,
+    views: FrameViews | None = None,
 ) -> list[OverlayState]:
     """What the overlay shows at each frame of ``series``.
 
@@ -223,7 +228,7 @@ def overlay_states(
     columns = {a.label: features.values.get(a.feature) for a in key_angle_specs(exercise)}
     counters = counter_texts(result, t)
     shown = active_faults(result, t, min_banner_ms)
-    setups = setup_messages(series)
+    setups = setup_messages(series, views)
     not_assessable_cue = None if result.assessable else result.reason
     states: list[OverlayState] = []
     for i in range(len(series)):
@@ -258,9 +263,10 @@ class StateTimeline:
         result: ExerciseResult,
         features: Features | None,
         frame_size: tuple[int, int],
+        views: FrameViews | None = None,
     ) -> None:
         self.time_ms = np.asarray(series.time_ms, np.float64)
-        self.states = overlay_states(series, result, features, frame_size=frame_size)
+        self.states = overlay_states(series, result, features, frame_size=frame_size, views=views)
         periods = _frame_periods(self.time_ms)
         self.period = float(np.median(periods)) if len(periods) else 1000.0 / 30.0
         self._blank = OverlayState(
@@ -328,6 +334,7 @@ def write_annotated_video(
     max_size: int | None = None,
     *,
     features: Features | None = None,
+    views: FrameViews | None = None,
     progress: bool | None = None,
     crf: int = 23,
 ) -> AnnotatedVideo:
@@ -356,7 +363,7 @@ def write_annotated_video(
             )
         width, height = info.width, info.height
         _check_geometry(series, width, height, notes)
-        timeline = StateTimeline(series, result, features, (width, height))
+        timeline = StateTimeline(series, result, features, (width, height), views)
         annotator = Annotator(width, height)
         writer = H264Writer(out, info.fps, width, height, crf=crf)
         if writer.note:

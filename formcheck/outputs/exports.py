@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.errors import ConfigError
 from formcheck.exercises.base import ExerciseResult, Fault
 from formcheck.features.core import FEATURE_NAMES, Features, compute_features
 from formcheck.outputs.video_out import ensure_writable
+from formcheck.paths import write_text_atomic
 from formcheck.series.core import PoseSeries
 from formcheck.series.jsonable import json_safe
 
@@ -187,17 +187,7 @@ def rep_rows(result: ExerciseResult) -> list[dict[str, str]]:
 
 # ------------------------------------------------------------------------------- writing
 def _write_text(path: Path, text: str, what: str) -> Path:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8", newline="")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(
-            f"Cannot write the {what} {path} ({exc.strerror}).", "Choose a writable output path."
-        ) from exc
-    return path
+    return write_text_atomic(path, text, what, newline="")  # the text's own "\n" line ends
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 from formcheck.errors import FormcheckError
 from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult
+from formcheck.exercises.generic_plots import GENERIC_PLOTS
 from formcheck.exercises.spec import PlotSpec
 from formcheck.features.core import Features
 
@@ -32,27 +33,17 @@ REPORT_EXTRA_HINT = (
 DEFAULT_FAULT_COLOUR = "#888888"
 LINE_COLOUR = "#1f4e79"
 BAND_COLOUR = "#e34a33"
-
-# What is plotted when the exercise is not known (auto, other): the hinge and the knee bend,
-# which show most movements. Each exercise lists its own plots in its spec.
-GENERIC_PLOTS = (
-    PlotSpec(
-        "hip_flexion",
-        "Hip flexion",
-        "deg",
-        "0 standing tall, ~90 torso folded to the thighs: the hinge",
-    ),
-    PlotSpec(
-        "knee_flexion",
-        "Knee flexion",
-        "deg",
-        "0 straight leg; a squatted pull bends the knees a lot with the torso upright",
-    ),
-)
+# A fault threshold (dashed, the band's colour) and a reference level such as a rep-detection
+# angle (dotted grey): the styles of their lines.
+BAND_LINE = {"color": BAND_COLOUR, "lw": 1.0, "ls": "--", "alpha": 0.8}
+REF_LINE = {"color": "#777777", "lw": 0.8, "ls": ":"}
+REF_TEXT_COLOUR = "#555555"
 
 
 def plot_specs(exercise: str) -> tuple[PlotSpec, ...]:
-    """The signals the report plots for ``exercise`` (its spec's, else :data:`GENERIC_PLOTS`)."""
+    """The signals the report plots for ``exercise``: its spec's, or for an exercise not known
+    (auto, other) the hinge and the knee bend, which show most movements (``GENERIC_PLOTS`` of
+    :mod:`formcheck.exercises.generic_plots`)."""
     spec = registry.find(exercise)
     return spec.plots if spec is not None else GENERIC_PLOTS
 
@@ -117,6 +108,23 @@ def _mark_reps(ax, result: ExerciseResult, label: bool) -> None:
             )
 
 
+def _labelled_level(
+    ax, value: float, label: str, line: dict[str, Any], text_colour: str, side: str, va: str
+) -> None:
+    """A horizontal line at ``value`` (``line``: its style) with ``label`` at one ``side``."""
+    ax.axhline(value, **line)
+    ax.text(
+        0.005 if side == "left" else 0.995,
+        value,
+        f" {label} ",
+        transform=ax.get_yaxis_transform(),
+        ha=side,
+        va=va,
+        fontsize=8,
+        color=text_colour,
+    )
+
+
 def angle_plot_png(
     spec: PlotSpec,
     features: Features,
@@ -144,28 +152,10 @@ def angle_plot_png(
         ax.axhspan(
             min(band.value, edge), max(band.value, edge), color=BAND_COLOUR, alpha=0.10, lw=0
         )
-        ax.axhline(band.value, color=BAND_COLOUR, lw=1.0, ls="--", alpha=0.8)
-        ax.text(
-            0.005,
-            band.value,
-            f" {band.label} ",
-            transform=ax.get_yaxis_transform(),
-            va="bottom" if band.above else "top",
-            fontsize=8,
-            color=BAND_COLOUR,
-        )
+        va = "bottom" if band.above else "top"
+        _labelled_level(ax, band.value, band.label, BAND_LINE, BAND_COLOUR, "left", va)
     for value, label in refs:
-        ax.axhline(value, color="#777777", lw=0.8, ls=":")
-        ax.text(
-            0.995,
-            value,
-            f" {label} ",
-            transform=ax.get_yaxis_transform(),
-            ha="right",
-            va="bottom",
-            fontsize=8,
-            color="#555555",
-        )
+        _labelled_level(ax, value, label, REF_LINE, REF_TEXT_COLOUR, "right", "bottom")
     seen: set[str] = set()
     for fault in result.faults:
         if fault.code not in spec.faults:

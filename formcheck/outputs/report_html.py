@@ -39,6 +39,7 @@ from formcheck.outputs.plots import (
 )
 from formcheck.outputs.report_text import exercise_title
 from formcheck.outputs.video_out import ensure_writable
+from formcheck.paths import write_text_atomic
 from formcheck.series.core import PoseSeries
 
 # Key frames: at most this many (the most severe faults first), JPEG at this quality and width.
@@ -541,14 +542,4 @@ def write_report(
         configs=configs,
         out_path=out,
     )
-    tmp = out.with_name(out.name + ".part")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(
-            f"Cannot write the report {out} ({exc.strerror}).", "Choose a writable output path."
-        ) from exc
-    return out
+    return write_text_atomic(out, text, "report")

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from formcheck.exercises import registry
-from formcheck.exercises.base import Event
+from formcheck.exercises.base import Event, EventKind
 
-CUE_KINDS = ("form_broke", "fault")
+CUE_KINDS = (EventKind.FORM_BROKE, EventKind.FAULT)
 FORM_BROKE_PHRASE = "form is breaking, stop the set"
 
 DEFAULT_COOLDOWN_S = 8.0
@@ -49,7 +49,7 @@ def spoken_phrase(event: Event) -> str:
     A fault's phrase is its spec's ``spoken``: short enough to take in mid-rep (the rules' own
     messages are written to be read and are too long to hear).
     """
-    if event.kind == "form_broke":
+    if event.kind == EventKind.FORM_BROKE:
         return FORM_BROKE_PHRASE
     spec = registry.fault_spec(event.code) if event.code else None
     if spec is not None:
@@ -66,7 +66,7 @@ class Cue:
 
     time_ms: float  # when it was given (the frame's time), not when the fault began
     event_ms: float  # the event's own time
-    kind: str  # "fault" | "form_broke"
+    kind: EventKind  # FAULT or FORM_BROKE
     code: str | None
     message: str
     phrase: str
@@ -114,7 +114,7 @@ class CuePolicy:
     @staticmethod
     def _key(event: Event) -> str:
         code = event.code or event.message
-        return f"form_broke:{code}" if event.kind == "form_broke" else code
+        return f"form_broke:{code}" if event.kind == EventKind.FORM_BROKE else code
 
     def _cooldown_ms(self, event: Event) -> float:
         return 1000.0 * self.cooldowns.get(event.code or "", self.cooldown_s)
@@ -130,10 +130,12 @@ class CuePolicy:
         candidates = [e for e in events if e.kind in CUE_KINDS and self._allowed(e, now_ms)]
         if now_ms - self._last_ms < self.min_gap_s * 1000.0:
             # Too soon after the last cue, except "stop the set": it comes once and matters most.
-            candidates = [e for e in candidates if e.kind == "form_broke"]
+            candidates = [e for e in candidates if e.kind == EventKind.FORM_BROKE]
         if not candidates:
             return None
-        best = max(candidates, key=lambda e: (e.kind == "form_broke", e.severity, e.time_ms))
+        best = max(
+            candidates, key=lambda e: (e.kind == EventKind.FORM_BROKE, e.severity, e.time_ms)
+        )
         self._last_by_key[self._key(best)] = now_ms
         self._last_ms = now_ms
         return Cue(

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from formcheck.errors import InputError, OutputError
 from formcheck.series.landmarks import NUM_LANDMARKS
+from formcheck.series.npzfile import read_versioned_npz
 
 FORMAT_VERSION = 1
 
@@ -218,37 +221,35 @@ class PoseSeries:
     def load(cls, path: str | Path) -> PoseSeries:
         """Read a series written by :meth:`save`."""
         path = Path(path)
-        if not path.is_file():
-            raise InputError(
-                f"Landmark file not found: {path}",
-                "Check the path, or create it with 'formcheck pose VIDEO -o FILE.npz'.",
+
+        def build(data: Mapping[str, np.ndarray], meta: dict[str, Any]) -> PoseSeries:
+            extras = {k: data[f"extra__{k}"].copy() for k in meta.get("extras", [])}
+            return cls(
+                time_ms=data["time_ms"],
+                image=data["image"],
+                world=data["world"],
+                visibility=data["visibility"],
+                presence=data["presence"],
+                num_people=data["num_people"],
+                source=SourceInfo.from_dict(meta["source"]),
+                model=meta.get("model", ""),
+                smoothing=meta.get("smoothing", "none"),
+                extras=extras,
             )
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                if meta.get("format_version") != FORMAT_VERSION:
-                    raise InputError(
-                        f"{path} was written by an incompatible formcheck version "
-                        f"(format {meta.get('format_version')}, expected {FORMAT_VERSION}).",
-                        "Re-run 'formcheck pose' on the original video.",
-                    )
-                extras = {k: data[f"extra__{k}"].copy() for k in meta.get("extras", [])}
-                return cls(
-                    time_ms=data["time_ms"],
-                    image=data["image"],
-                    world=data["world"],
-                    visibility=data["visibility"],
-                    presence=data["presence"],
-                    num_people=data["num_people"],
-                    source=SourceInfo.from_dict(meta["source"]),
-                    model=meta.get("model", ""),
-                    smoothing=meta.get("smoothing", "none"),
-                    extras=extras,
-                )
-        except InputError:
-            raise
-        except Exception as exc:  # zip, pickle, key or JSON errors all mean the same thing
-            raise InputError(
-                f"{path} is not a formcheck landmark file ({type(exc).__name__}: {exc}).",
-                "Create it with 'formcheck pose VIDEO -o FILE.npz'.",
-            ) from exc
+
+        def outdated(found: Any) -> InputError:
+            return InputError(
+                f"{path} was written by an incompatible formcheck version "
+                f"(format {found}, expected {FORMAT_VERSION}).",
+                "Re-run 'formcheck pose' on the original video.",
+            )
+
+        return read_versioned_npz(
+            path,
+            FORMAT_VERSION,
+            build,
+            what="landmark file",
+            missing_hint="Check the path, or create it with 'formcheck pose VIDEO -o FILE.npz'.",
+            invalid_hint="Create it with 'formcheck pose VIDEO -o FILE.npz'.",
+            outdated=outdated,
+        )

@@ -12,16 +12,18 @@ MPEG-4 Part 2 ('mp4v'), which every OpenCV wheel can write.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from formcheck.errors import ConfigError, InputError
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS
+from formcheck.series.npzfile import read_versioned_npz
 from formcheck.synth.motions import THRESHOLDS, Motion, Rep
 from formcheck.synth.render import LOOKS, Camera, Look, render_frames, scene_points
 
@@ -144,47 +146,46 @@ class GroundTruth:
         path = Path(path)
         if not path.name.endswith(TRUTH_SUFFIX):
             path = truth_path(path)
-        if not path.is_file():
-            raise InputError(
-                f"Ground-truth file not found: {path}",
-                "Render the clip with formcheck.synth.render_clip (or samples/make_samples.py).",
+
+        def build(data: Mapping[str, np.ndarray], meta: dict[str, Any]) -> GroundTruth:
+            return cls(
+                video=meta["video"],
+                exercise=meta["exercise"],
+                fps=float(meta["fps"]),
+                width=int(meta["width"]),
+                height=int(meta["height"]),
+                time_ms=data["time_ms"].copy(),
+                landmarks_px=data["landmarks_px"].astype(np.float64),
+                landmarks_depth=data["landmarks_depth"].astype(np.float64),
+                landmarks_world=data["landmarks_world"].astype(np.float64),
+                faults={k: data[f"fault__{k}"].copy() for k in meta["faults"]},
+                metrics={k: data[f"metric__{k}"].astype(np.float64) for k in meta["metrics"]},
+                reps=[Rep(**r) for r in meta["reps"]],
+                hold=tuple(meta["hold"]) if meta["hold"] is not None else None,
+                params=meta["params"],
+                camera=Camera.from_dict(meta["camera"]),
+                look=Look.from_dict(meta["look"]),
+                codec=meta.get("codec", ""),
+                thresholds=meta.get("thresholds", {}),
             )
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                if meta.get("format_version") != FORMAT_VERSION:
-                    raise InputError(
-                        f"{path} has ground-truth format {meta.get('format_version')}, "
-                        f"expected {FORMAT_VERSION}.",
-                        "Re-render the clip with this formcheck version.",
-                    )
-                return cls(
-                    video=meta["video"],
-                    exercise=meta["exercise"],
-                    fps=float(meta["fps"]),
-                    width=int(meta["width"]),
-                    height=int(meta["height"]),
-                    time_ms=data["time_ms"].copy(),
-                    landmarks_px=data["landmarks_px"].astype(np.float64),
-                    landmarks_depth=data["landmarks_depth"].astype(np.float64),
-                    landmarks_world=data["landmarks_world"].astype(np.float64),
-                    faults={k: data[f"fault__{k}"].copy() for k in meta["faults"]},
-                    metrics={k: data[f"metric__{k}"].astype(np.float64) for k in meta["metrics"]},
-                    reps=[Rep(**r) for r in meta["reps"]],
-                    hold=tuple(meta["hold"]) if meta["hold"] is not None else None,
-                    params=meta["params"],
-                    camera=Camera.from_dict(meta["camera"]),
-                    look=Look.from_dict(meta["look"]),
-                    codec=meta.get("codec", ""),
-                    thresholds=meta.get("thresholds", {}),
-                )
-        except InputError:
-            raise
-        except Exception as exc:  # zip, key or JSON errors all mean the same thing
-            raise InputError(
-                f"{path} is not a formcheck ground-truth file ({type(exc).__name__}: {exc}).",
-                "Re-render the clip with formcheck.synth.render_clip.",
-            ) from exc
+
+        def outdated(found: Any) -> InputError:
+            return InputError(
+                f"{path} has ground-truth format {found}, expected {FORMAT_VERSION}.",
+                "Re-render the clip with this formcheck version.",
+            )
+
+        return read_versioned_npz(
+            path,
+            FORMAT_VERSION,
+            build,
+            what="ground-truth file",
+            missing_hint=(
+                "Render the clip with formcheck.synth.render_clip (or samples/make_samples.py)."
+            ),
+            invalid_hint="Re-render the clip with formcheck.synth.render_clip.",
+            outdated=outdated,
+        )
 
 
 def truth_path(video: str | Path) -> Path:

@@ -213,21 +213,9 @@ def score_clips(
     if executor is not None and workers not in (None, 1):
         raise ConfigError("Pass either workers or executor, not both.")
     paths = resolve_inputs(paths_or_glob)
-    keywords = {
-        "exercise": exercise,
-        "model": model,
-        "max_size": max_size,
-        "stride": stride,
-        "strictness": strictness,
-        "config": config,
-        "configs": configs,
-        "cache_dir": cache_dir,
-        "use_cache": use_cache,
-        "keep_series": False,
-    }
     # A batch draws one bar over the clips, never one per clip's frames.
     options = replace(
-        task.options_or_keywords(options, keywords, SCORE_CLIPS_DEFAULTS), progress=False
+        task.options_or_keywords(options, locals(), SCORE_CLIPS_DEFAULTS), progress=False
     )
     if executor is None:
         # Local runs share this machine's model and cache: check them before any work.

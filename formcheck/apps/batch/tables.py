@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from formcheck.errors import ConfigError
@@ -126,18 +127,21 @@ def _typed(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
     return table.astype(columns)
 
 
+def _judged(reports: list[ClipReport]) -> Iterator[tuple[ClipReport, dict[str, Any]]]:
+    """Each clip with a verdict, and the cells that name it on its fault and rep rows."""
+    for r in reports:
+        if r.result is not None and r.status == "ok":
+            yield r, {"clip": r.name, "path": r.path, "exercise": r.exercise}
+
+
 def faults_table(reports: list[ClipReport]) -> pd.DataFrame:
     """One row per fault (a rep's fault, or a span of a hold with ``rep`` NA), in time order."""
     rows = []
-    for r in reports:
-        if r.result is None or r.status != "ok":
-            continue
+    for r, clip in _judged(reports):
         for f in sorted(r.result.faults, key=lambda f: (f.start_ms, f.code)):
             rows.append(
                 {
-                    "clip": r.name,
-                    "path": r.path,
-                    "exercise": r.exercise,
+                    **clip,
                     "rep": f.rep,
                     "code": f.code,
                     "start_s": f.start_ms / 1000.0,
@@ -155,9 +159,7 @@ def faults_table(reports: list[ClipReport]) -> pd.DataFrame:
 def reps_table(reports: list[ClipReport]) -> pd.DataFrame:
     """One row per rep, with its fault codes and the worst fault severity (NA: clean rep)."""
     rows = []
-    for r in reports:
-        if r.result is None or r.status != "ok":
-            continue
+    for r, clip in _judged(reports):
         worst: dict[int, float] = {}
         for f in r.result.faults:
             if f.rep is not None:
@@ -165,9 +167,7 @@ def reps_table(reports: list[ClipReport]) -> pd.DataFrame:
         for rep in r.result.reps:
             rows.append(
                 {
-                    "clip": r.name,
-                    "path": r.path,
-                    "exercise": r.exercise,
+                    **clip,
                     "rep": rep.index,
                     "start_s": rep.start_ms / 1000.0,
                     "key_s": rep.key_ms / 1000.0,

@@ -27,39 +27,15 @@ from formcheck.errors import ConfigError, FormcheckError, InputError
 from formcheck.pose import stage
 
 
-def make_options(
-    *,
-    exercise: str = "auto",
-    model: str | os.PathLike | None = None,
-    max_size: int | None = DEFAULT_MAX_SIZE,
-    stride: int = 1,
-    strictness: str | None = None,
-    config: str | os.PathLike | None = None,
-    configs: Mapping[str, Any] | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    use_cache: bool = True,
-    keep_series: bool = False,
-    smooth: bool = True,
-) -> EngineOptions:
+def make_options(**fields: Any) -> EngineOptions:
     """Batch scoring's :class:`EngineOptions`, validated once before any clip is touched.
 
-    The landmark cache is on by default, and clips draw no per-frame progress bars (a batch
-    shows one bar over the clips).
+    Fields as :func:`formcheck.engine.options.make_options` (``strictness``, ``config`` or
+    ``configs``, and the :class:`EngineOptions` fields), with two batch defaults: the landmark
+    cache is on unless ``use_cache=False``, and clips draw no per-frame progress bars (a batch
+    shows one bar over the clips; ``progress`` cannot be set).
     """
-    return engine_options(
-        strictness=strictness,
-        config=config,
-        configs=configs,
-        exercise=exercise,
-        model=model,
-        max_size=max_size,
-        stride=stride,
-        smooth=smooth,
-        cache_dir=cache_dir,
-        use_cache=use_cache,
-        keep_series=keep_series,
-        progress=False,
-    )
+    return engine_options(**{"use_cache": True, **fields}, progress=False)
 
 
 def estimator_factory(
@@ -141,19 +117,7 @@ def score_clip(
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
     ConfigError. The smoothed series is kept in ``report.series``.
     """
-    keywords = {
-        "exercise": exercise,
-        "model": model,
-        "max_size": max_size,
-        "stride": stride,
-        "strictness": strictness,
-        "config": config,
-        "configs": configs,
-        "cache_dir": cache_dir,
-        "use_cache": use_cache,
-        "keep_series": keep_series,
-    }
-    options = options_or_keywords(options, keywords, SCORE_CLIP_DEFAULTS)
+    options = options_or_keywords(options, locals(), SCORE_CLIP_DEFAULTS)
     report = score_clip_with(path, options)
     for message in report.warnings:
         warnings.warn(message, BatchWarning, stacklevel=2)
@@ -175,9 +139,15 @@ SCORE_CLIP_DEFAULTS: dict[str, Any] = {
 
 
 def options_or_keywords(
-    options: EngineOptions | None, keywords: dict[str, Any], defaults: dict[str, Any]
+    options: EngineOptions | None, arguments: Mapping[str, Any], defaults: Mapping[str, Any]
 ) -> EngineOptions:
-    """``options`` as given, or made from the option keywords; refuse a mix of the two."""
+    """``options`` as given, or made from the option keywords; refuse a mix of the two.
+
+    ``arguments``: the calling function's ``locals()``; its option keywords are the keys of
+    ``defaults`` (one it does not take, e.g. ``keep_series`` for :func:`score_clips`, has its
+    default). Read this way so each public signature is the one list of its keywords.
+    """
+    keywords = {name: arguments.get(name, default) for name, default in defaults.items()}
     if options is None:
         return make_options(**keywords)
     changed = sorted(k for k, v in keywords.items() if v != defaults[k])

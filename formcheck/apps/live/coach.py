@@ -20,7 +20,14 @@ from formcheck.apps.live.records import SetRecord, now_iso, stats_ms
 from formcheck.apps.live.setup_guide import BLOCKING_SETUP, SetupGuide, setup_issue
 from formcheck.errors import InputError
 from formcheck.exercises import registry
-from formcheck.exercises.base import Event, ExerciseResult, FrameInput, RuleSession, SetSummary
+from formcheck.exercises.base import (
+    Event,
+    EventKind,
+    ExerciseResult,
+    FrameInput,
+    RuleSession,
+    SetSummary,
+)
 from formcheck.features.frame_input import frame_observation
 from formcheck.frames import Frame
 from formcheck.outputs.overlay import format_clock
@@ -32,6 +39,9 @@ from formcheck.series.smoothing import OneEuroSmoother
 if TYPE_CHECKING:
     from formcheck.engine.recognize import Recognition
     from formcheck.outputs.overlay import OverlayState
+
+# Events printed as they happen (faults reach the person as cues, through the CuePolicy).
+_PRINTED_KINDS = (EventKind.REP, EventKind.HOLD_STARTED, EventKind.HOLD_ENDED)
 
 
 @dataclass
@@ -202,7 +212,7 @@ class LiveCoach:
             cue = self.policy.offer(events, t)
         for event in events:
             self._count(event)
-            if event.kind in ("rep", "hold_started", "hold_ended"):
+            if event.kind in _PRINTED_KINDS:
                 lines.append((event.kind.replace("_", " "), event.message))
         if cue is not None:
             self._cues.append(cue)
@@ -263,18 +273,18 @@ class LiveCoach:
         return events
 
     def _count(self, event: Event) -> None:
-        if event.kind in ("rep", "hold_started"):
+        if event.kind in (EventKind.REP, EventKind.HOLD_STARTED):
             self._under_way = True
-        if event.kind == "rep":
+        if event.kind == EventKind.REP:
             self._reps += 1
-        elif event.kind == "hold_started":
+        elif event.kind == EventKind.HOLD_STARTED:
             self._hold_start = event.time_ms
             self._form_broke_ms = None
-        elif event.kind == "hold_ended":
+        elif event.kind == EventKind.HOLD_ENDED:
             if self._hold_start is not None:
                 self._last_hold_s = (event.time_ms - self._hold_start) / 1000.0
             self._hold_start = None
-        elif event.kind == "form_broke":
+        elif event.kind == EventKind.FORM_BROKE:
             self._form_broke_ms = event.time_ms
 
     def counter_text(self, now_ms: float) -> str:
@@ -314,7 +324,7 @@ class LiveCoach:
             counter=self.counter_text(now_ms),
             cue=shown.message if shown else None,
             fault_code=shown.code if shown else None,
-            fault_severity=(1.0 if shown.kind == "form_broke" else shown.severity)
+            fault_severity=(1.0 if shown.kind == EventKind.FORM_BROKE else shown.severity)
             if shown
             else 0.0,
             setup_message=setup,

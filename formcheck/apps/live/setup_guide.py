@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 
 from formcheck.exercises.base import FrameInput
-from formcheck.features.view import MIN_EXTENT_FRAC, FrameView
+from formcheck.features.view import MIN_EXTENT_FRAC, FrameView, View
 
 SETUP_NOBODY = "Step into view"
 SETUP_CROWD = "Only one person in view please"
@@ -34,9 +34,9 @@ def setup_issue(frame: FrameInput, view: FrameView) -> str | None:
         return SETUP_NOBODY
     if view.extent_frac < MIN_EXTENT_FRAC:
         return SETUP_SMALL
-    if view.view == "front":
+    if view.view == View.FRONT:
         return SETUP_TURN
-    if view.view == "oblique":
+    if view.view == View.OBLIQUE:
         return SETUP_OBLIQUE
     return None
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from formcheck.errors import ConfigError
+from formcheck.exercises.base import ViewConfidence
+from formcheck.exercises.config import Strictness
 
 VARIANTS = ("auto", "barbell", "trap_bar", "kettlebell", "romanian", "sumo")
 # Variants whose normal start has the torso more upright and the knees more bent than a
@@ -114,7 +116,9 @@ class DeadliftConfig:
     min_chord_px: float = 40.0
     full_chord_px: float = 80.0
     min_judged_frames: int = 3  # loaded frames with a measurement, per pull or lowering
-    oblique_confidence: float = 0.6  # confidence factor for a 30-60 deg camera
+    # Confidence factor by the camera view (a 30-60 deg camera is oblique); the front factor is
+    # never read: a front view cannot show rounding or the hinge, so it is not judged.
+    view_confidence: ViewConfidence = ViewConfidence(side=1.0, oblique=0.6, unknown=0.5, front=0.0)
     landmark_only_confidence: float = 0.45  # no mask: only the head signal is left
     # The first descent of a set may be the lifter reaching down to the bar, not yet loaded
     # (it is loaded in a Romanian deadlift): faults there are reported less sure.
@@ -135,16 +139,16 @@ class DeadliftConfig:
     min_detection_rate: float = 0.5
     min_duration_s: float = 0.5
 
-    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
+    PRESETS: ClassVar[dict[Strictness, dict[str, float]]] = {
         # relaxed: flag only a clearly rounded back (~25 deg) and a deep squat.
-        "relaxed": {
+        Strictness.RELAXED: {
             "bulge_threshold": 0.031,
             "head_drop_threshold_deg": 16.0,
             "squat_knee_flexion_deg": 100.0,
             "squat_max_lean_deg": 35.0,
         },
         # strict: flag ~12 deg of rounding and a more modest knee-dominant start.
-        "strict": {
+        Strictness.STRICT: {
             "bulge_threshold": 0.018,
             "head_drop_threshold_deg": 5.0,
             "squat_knee_flexion_deg": 85.0,

@@ -67,6 +67,7 @@ import numpy as np
 from formcheck.errors import ConfigError
 from formcheck.exercises.base import (
     Event,
+    EventKind,
     ExerciseResult,
     ExerciseRule,
     Fault,
@@ -85,6 +86,7 @@ from formcheck.exercises.deadlift.signals import (
     posterior_profile,
     ramp,
 )
+from formcheck.features.view import View
 
 __all__ = ["VARIANTS", "DeadliftConfig", "DeadliftRule", "DeadliftSession"]
 
@@ -215,7 +217,7 @@ class DeadliftSession(RuleSession):
         if profile is not None:
             bulge = back_bulge(posterior_profile(profile, facing))
         self.frames.add(
-            str(frame.view) if frame.detected else "unknown",
+            str(frame.view) if frame.detected else View.UNKNOWN,
             t=t,
             lean=incl,
             hip=_f(feats, "hip_flexion"),
@@ -477,7 +479,7 @@ class DeadliftSession(RuleSession):
                 events += self._judge_and_record(phase)
         rep = _RepRecord(new_index, start, pull_start, i, i, i, grip=grip)
         self.reps.append(rep)
-        events.append(Event("rep", t[i], f"Rep {new_index}", None, 0.0))
+        events.append(Event(EventKind.REP, t[i], f"Rep {new_index}", None, 0.0))
         events += self._judge_and_record(_Phase("pull", pull_start, i, new_index))
         return events
 
@@ -513,7 +515,7 @@ class DeadliftSession(RuleSession):
             fault = min(judgement.faults, key=lambda f: (PRIORITY[f.code], -f.severity))
             self._last_cue_ms = self._now_ms
             events.append(
-                Event("fault", self._now_ms, SPOKEN[fault.code], fault.code, fault.severity)
+                Event(EventKind.FAULT, self._now_ms, SPOKEN[fault.code], fault.code, fault.severity)
             )
         if rep is not None:
             prefix = "pull_" if phase.kind == "pull" else "lowering_"
@@ -534,7 +536,7 @@ class DeadliftSession(RuleSession):
 
         loaded = np.flatnonzero(np.nan_to_num(lean, nan=-1.0) >= self.cfg.loaded_lean_deg)
         views = [fr.view[a + k] for k in loaded]
-        view = majority([v for v in views if v != "unknown"], default="unknown")
+        view = majority([v for v in views if v != View.UNKNOWN], default=View.UNKNOWN)
         metrics["loaded_frames"] = float(loaded.size)
 
         fault = self._judge_rounding(phase, loaded, view, metrics, not_judged)
@@ -562,7 +564,7 @@ class DeadliftSession(RuleSession):
         if loaded.size == 0:
             not_judged[ROUNDED_BACK] = "the torso never tipped far enough to load the back"
             return None
-        if view == "front":
+        if view == View.FRONT:
             not_judged[ROUNDED_BACK] = FRONT_VIEW_REASON
             return None
         idx = phase.start + loaded
@@ -607,7 +609,7 @@ class DeadliftSession(RuleSession):
         metrics["rounded_back_score"] = score
         if score < 1.0:
             return None
-        view_factor = {"side": 1.0, "oblique": cfg.oblique_confidence}.get(view, 0.5)
+        view_factor = cfg.view_confidence.for_view(view)
         if math.isfinite(e_sil):
             span = cfg.full_chord_px - cfg.min_chord_px
             view_factor *= 0.7 + 0.3 * clip01((chord_px - cfg.min_chord_px) / span)
@@ -673,8 +675,8 @@ class DeadliftSession(RuleSession):
             return None
         # The bottom of the pull: frames within 10 deg of its deepest point.
         bottom = np.flatnonzero(np.nan_to_num(depth, nan=-np.inf) >= np.nanmax(depth) - 10.0)
-        view = majority([fr.view[a + k] for k in bottom if fr.view[a + k] != "unknown"])
-        if view == "front":
+        view = majority([fr.view[a + k] for k in bottom if fr.view[a + k] != View.UNKNOWN])
+        if view == View.FRONT:
             not_judged[SQUATTING] = SQUAT_FRONT_REASON
             return None
         if fr.arr("in_frame", a, b)[bottom].mean() < 0.5:
@@ -698,7 +700,7 @@ class DeadliftSession(RuleSession):
             0.5 * clip01(ramp(knee, knee_th, knee_th + 30.0))
             + 0.5 * clip01(ramp(lean, lean_th, lean_th - 20.0))
         )
-        view_factor = {"side": 1.0, "oblique": cfg.oblique_confidence}.get(view, 0.5)
+        view_factor = cfg.view_confidence.for_view(view)
         margin = min(knee - knee_th, lean_th - lean) / 10.0
         confidence = view_factor * (0.6 + 0.4 * clip01(margin))
         t = fr.cols["t"]
@@ -770,8 +772,8 @@ class DeadliftSession(RuleSession):
                 "least one full rep"
             )
             return result
-        views = [v for v in fr.view if v != "unknown"]
-        front = majority(views) == "front"
+        views = [v for v in fr.view if v != View.UNKNOWN]
+        front = majority(views) == View.FRONT
         lean = np.asarray(fr.cols["lean"])
         if front:
             # From the front the torso tips toward the camera: its inclination, the hip and knee

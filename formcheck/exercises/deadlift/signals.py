@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from formcheck.features.silhouette import PROFILE_POSITIONS
+from formcheck.features.view import View
 
 K = PROFILE_POSITIONS.size
 # The straight reference line of the back runs between these profile samples (hip end, shoulder
@@ -86,7 +87,7 @@ def finite_count(values: np.ndarray) -> int:
     return int(np.isfinite(np.asarray(values, dtype=np.float64)).sum())
 
 
-def majority(labels: list[str] | np.ndarray, default: str = "unknown") -> str:
+def majority(labels: list[str] | np.ndarray, default: str = View.UNKNOWN) -> str:
     """Most frequent label (ties: the first seen); ``default`` for an empty list."""
     labels = list(labels)
     if not labels:

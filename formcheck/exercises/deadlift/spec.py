@@ -1,8 +1,11 @@
 """The deadlift plug-in: barbell, trap bar, kettlebell, Romanian and sumo deadlifts."""
 
+from dataclasses import replace
+
 from formcheck.exercises.deadlift.config import DeadliftConfig
 from formcheck.exercises.deadlift.recognition import RECOGNIZER
 from formcheck.exercises.deadlift.session import DeadliftRule
+from formcheck.exercises.generic_plots import HIP_FLEXION, KNEE_FLEXION
 from formcheck.exercises.spec import (
     ExerciseSpec,
     FaultSpec,
@@ -14,12 +17,7 @@ from formcheck.exercises.spec import (
 )
 
 PLOTS = (
-    PlotSpec(
-        "hip_flexion",
-        "Hip flexion",
-        "deg",
-        "0 standing tall, ~90 torso folded to the thighs: the hinge",
-    ),
+    HIP_FLEXION,
     PlotSpec(
         "trunk_inclination",
         "Torso from vertical",
@@ -27,11 +25,8 @@ PLOTS = (
         "0 upright, 90 horizontal; reps run from the bottom (tipped) to lockout (upright)",
         refs=lambda c: ref(c.lockout_lean_deg, "lockout") + ref(c.hinge_lean_deg, "bottom"),
     ),
-    PlotSpec(
-        "knee_flexion",
-        "Knee flexion",
-        "deg",
-        "0 straight leg; a squatted pull bends the knees a lot with the torso upright",
+    replace(
+        KNEE_FLEXION,
         faults=("squatting",),
         bands=lambda c: band(c.squat_knee_flexion_deg, True, "squat depth"),
     ),

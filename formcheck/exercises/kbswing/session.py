@@ -76,6 +76,7 @@ import numpy as np
 from formcheck.errors import ConfigError
 from formcheck.exercises.base import (
     Event,
+    EventKind,
     ExerciseResult,
     ExerciseRule,
     Fault,
@@ -83,7 +84,10 @@ from formcheck.exercises.base import (
     Rep,
     RuleSession,
     SetSummary,
+    ViewConfidence,
 )
+from formcheck.exercises.config import Strictness
+from formcheck.features.view import View
 
 FAULT_CODES: tuple[str, ...] = ("leaning_back", "on_toes", "arms_lifting", "squatting")
 
@@ -105,9 +109,8 @@ ADVICE: dict[str, str] = {
     "soften, they do not bend like a squat.",
 }
 
-_SIDE_VIEWS = ("side", "oblique", "unknown")
-# Confidence multiplier per view: an oblique camera foreshortens sagittal angles.
-_VIEW_CONFIDENCE = {"side": 1.0, "oblique": 0.6, "unknown": 0.5, "front": 0.0}
+# The views whose frames are judged (a front view only counts reps).
+_SIDE_VIEWS = (View.SIDE, View.OBLIQUE, View.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -214,14 +217,17 @@ class SwingConfig:
     min_fault_ms: float = 65.0
     # Faults less sure than this are dropped rather than reported.
     min_confidence: float = 0.3
+    # Confidence factor by the camera view: an oblique camera foreshortens sagittal angles.
+    # The front factor is never read: a front view's frames are not judged (_SIDE_VIEWS).
+    view_confidence: ViewConfidence = ViewConfidence(side=1.0, oblique=0.6, unknown=0.5, front=0.0)
     # Below this share of frames with a person, the clip is not assessable.
     min_detection_rate: float = 0.5
     min_duration_s: float = 1.0
     # The same spoken cue is not repeated within this many seconds.
     cue_cooldown_s: float = 4.0
 
-    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
-        "relaxed": {
+    PRESETS: ClassVar[dict[Strictness, dict[str, float]]] = {
+        Strictness.RELAXED: {
             "lean_back_deg": 16.0,
             "lean_back_alone_deg": 22.0,
             # on_toes from 6 cm exact, 5-6 cm through the model (3 reps in 4), 9 cm for all
@@ -235,7 +241,7 @@ class SwingConfig:
             "squat_ratio": 0.9,
             "squat_min_knee_deg": 60.0,
         },
-        "strict": {
+        Strictness.STRICT: {
             "lean_back_deg": 9.0,
             "hips_through": 0.03,
             "lean_back_alone_deg": 12.0,
@@ -446,7 +452,9 @@ class SwingSession(RuleSession):
         self.usable = 0
         self.first_ms: float | None = None
         self.last_ms: float | None = None
-        self.view_counts: dict[str, int] = {"side": 0, "front": 0, "oblique": 0, "unknown": 0}
+        self.view_counts: dict[str, int] = dict.fromkeys(
+            (View.SIDE, View.FRONT, View.OBLIQUE, View.UNKNOWN), 0
+        )
         self.facing_sum = 0
         self.front_ref = 0.0  # standing (max) vertical torso extent, px
         self.state = "unknown"  # unknown | top | hinge
@@ -472,7 +480,7 @@ class SwingSession(RuleSession):
         depth = math.nan
         if frame.detected:
             self.detected += 1
-            view = frame.view if frame.view in self.view_counts else "unknown"
+            view = frame.view if frame.view in self.view_counts else View.UNKNOWN
             self.view_counts[view] += 1
             if frame.facing:
                 self.facing_sum += int(np.sign(frame.facing))
@@ -487,7 +495,7 @@ class SwingSession(RuleSession):
 
         top, hinge = (
             (cfg.front_top_deg, cfg.front_hinge_deg)
-            if view == "front"
+            if view == View.FRONT
             else (cfg.top_deg, cfg.hinge_deg)
         )
         if self.state == "unknown":
@@ -559,7 +567,7 @@ class SwingSession(RuleSession):
             return float(value) if value is not None else nan
 
         hip = g("hip_flexion")
-        if view == "front":
+        if view == View.FRONT:
             # The vertical extent of the trunk is T*cos(inclination) whatever the yaw.
             torso = g("torso_length_px")
             incl = g("trunk_inclination")
@@ -597,7 +605,7 @@ class SwingSession(RuleSession):
             pv("heel", "foot_index"),
             pv("shoulder", "elbow", "wrist"),
             1.0 if view in _SIDE_VIEWS else 0.0,
-            _VIEW_CONFIDENCE.get(view, 0.5),
+            self.config.view_confidence.for_view(view),
         )
 
     def _check_gap(self, t: float, out: list[Event]) -> None:
@@ -652,7 +660,7 @@ class SwingSession(RuleSession):
             return
         rep, faults = self._build_rep(hinge, top, t)
         self.reps.append(rep)
-        out.append(Event("rep", t, f"Rep {rep.index}"))
+        out.append(Event(EventKind.REP, t, f"Rep {rep.index}"))
         self._record(rep, faults, t, out)
 
     def _close_top(self, out: list[Event]) -> None:
@@ -685,7 +693,7 @@ class SwingSession(RuleSession):
         last = self.last_cue_ms.get(best.code)
         if last is not None and t - last < self.config.cue_cooldown_s * 1000.0:
             return None
-        return Event("fault", t, best.cue, code=best.code, severity=best.severity)
+        return Event(EventKind.FAULT, t, best.cue, code=best.code, severity=best.severity)
 
     # ------------------------------------------------------------------ judging
     def _judge_top(self, phase: _Phase, rep: _RepState) -> list[Fault]:
@@ -1028,9 +1036,9 @@ class SwingSession(RuleSession):
 
     # ------------------------------------------------------------------ verdict
     def _clip_view(self) -> str:
-        counts = {k: v for k, v in self.view_counts.items() if k != "unknown"}
+        counts = {k: v for k, v in self.view_counts.items() if k != View.UNKNOWN}
         if not any(counts.values()):
-            return "unknown"
+            return View.UNKNOWN
         return max(counts, key=lambda k: counts[k])
 
     def finish(self) -> ExerciseResult:
@@ -1065,7 +1073,7 @@ class SwingSession(RuleSession):
                 rep, hinge_faults = self._build_rep(self.pending, phase, t_end)
                 rep.faults.extend(hinge_faults)
                 states.append(rep)
-                events.append(Event("rep", t_end, f"Rep {rep.index}"))
+                events.append(Event(EventKind.REP, t_end, f"Rep {rep.index}"))
                 event = self._cue(hinge_faults, t_end)
                 if event is not None:
                     events.append(event)
@@ -1102,7 +1110,7 @@ class SwingSession(RuleSession):
             )
 
         not_judged: dict[str, str] = {}
-        if view == "front":
+        if view == View.FRONT:
             why = (
                 "the camera faces the person: swing faults happen in the side plane and need a "
                 "side view (reps are still counted)"
@@ -1133,7 +1141,7 @@ class SwingSession(RuleSession):
                 )
                 for r in reps
             ]
-            events = [e for e in events if e.kind != "fault"]
+            events = [e for e in events if e.kind != EventKind.FAULT]
         result.reps = reps
         result.faults = faults
         result.events = events

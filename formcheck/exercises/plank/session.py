@@ -42,25 +42,26 @@ from numpy.typing import ArrayLike
 
 from formcheck.exercises.base import (
     Event,
+    EventKind,
     ExerciseResult,
     ExerciseRule,
     Fault,
     FrameInput,
     RuleSession,
     SetSummary,
+    ViewConfidence,
 )
+from formcheck.exercises.config import Strictness
 from formcheck.features.core import NOSE_NECK_OFFSET_DEG
+from formcheck.features.view import View
 
 if TYPE_CHECKING:
+    from formcheck.features.frame_input import FrameMeasures
     from formcheck.series.core import PoseSeries
 
 HIP_FAULTS = ("hips_sagging", "hips_piked")
 FAULT_CODES = ("hips_sagging", "hips_piked", "neck_not_neutral", "elbows_not_under_shoulders")
 
-# Confidence factor by the per-frame view label: a side view shows the sagittal plane as it
-# is; an oblique one foreshortens the body's length and so exaggerates bends (by 1/sin(yaw),
-# 1.15x at 60 deg); "unknown" means the yaw could not be estimated (e.g. no depth data).
-VIEW_CONFIDENCE = {"side": 1.0, "oblique": 0.7, "unknown": 0.6, "front": 0.0}
 # Confidence factor for a neck measured from the nose (ears missing): the nose's offset from
 # the ear line varies between people and with the jaw and gaze.
 NOSE_NECK_CONFIDENCE = 0.6
@@ -122,6 +123,11 @@ class PlankConfig:
     # A landmark part must be at least this visible to be judged (best of its two sides):
     # the far side of a side view is often a guess near 0.1-0.4.
     min_visibility: float = 0.5
+    # Confidence factor by the per-frame view label: a side view shows the sagittal plane as it
+    # is; an oblique one foreshortens the body's length and so exaggerates bends (by
+    # 1/sin(yaw), 1.15x at 60 deg); "unknown" means the yaw could not be estimated (e.g. no
+    # depth data). Frames of a view whose factor is 0 (the front) are not judged.
+    view_confidence: ViewConfidence = ViewConfidence(side=1.0, oblique=0.7, unknown=0.6, front=0.0)
 
     # --- Faults (per frame) -------------------------------------------------------------
     # What the pose model reads for a straight prone body: BlazePose puts the hip a little
@@ -204,8 +210,8 @@ class PlankConfig:
     # the hold's frames.
     min_judged_fraction: float = 0.3
 
-    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
-        "relaxed": {
+    PRESETS: ClassVar[dict[Strictness, dict[str, float]]] = {
+        Strictness.RELAXED: {
             "hip_sag_deg": 14.0,
             "hip_pike_deg": 22.0,
             "head_hang_max_deg": 28.0,
@@ -214,7 +220,7 @@ class PlankConfig:
             "elbow_max_deg": 25.0,
             "form_broke_s": 4.0,
         },
-        "strict": {
+        Strictness.STRICT: {
             "hip_sag_deg": 7.0,
             "hip_pike_deg": 10.0,
             "head_hang_max_deg": 17.0,
@@ -314,11 +320,11 @@ def classify_plank_frames(
         return vis_cache[part]
 
     views = (
-        np.full(n, "unknown", dtype=object)
+        np.full(n, View.UNKNOWN.value, dtype=object)
         if view is None
         else np.broadcast_to(np.asarray(view, dtype=object), (n,))
     )
-    view_conf = np.array([VIEW_CONFIDENCE.get(str(v), 0.6) for v in views], dtype=np.float64)
+    view_conf = np.array([cfg.view_confidence.for_view(str(v)) for v in views], dtype=np.float64)
     side_ish = view_conf > 0
 
     # Plank facing: flip the signed features where the feature code's facing put the
@@ -462,17 +468,23 @@ def classify_plank_frames(
 
 
 def classify_series_frames(
-    series: PoseSeries, config: PlankConfig | None = None
+    series: PoseSeries,
+    config: PlankConfig | None = None,
+    *,
+    measures: FrameMeasures | None = None,
 ) -> PlankFrameVerdicts:
-    """:func:`classify_plank_frames` on every frame of a series, each frame on its own."""
-    from formcheck.features.core import compute_features
-    from formcheck.features.view import frame_view_labels
+    """:func:`classify_plank_frames` on every frame of a series, each frame on its own.
 
-    feats = compute_features(series)
-    views, _ = frame_view_labels(series)
+    ``measures``: the series' features and view check when already measured.
+    """
+    if measures is None:
+        from formcheck.features.frame_input import measure_frames
+
+        measures = measure_frames(series)
+    feats = measures.features
     detected = series.detected
     verdicts = classify_plank_frames(
-        feats.values, feats.facing, feats.part_visibility, views, config
+        feats.values, feats.facing, feats.part_visibility, measures.views.view, config
     )
     # Undetected rows are all-NaN already; make that explicit for in_position.
     verdicts.in_position &= detected
@@ -616,7 +628,7 @@ class PlankSession(RuleSession):
             {k: np.array([x]) for k, x in frame.features.items()},
             np.array([frame.facing]),
             {k: np.array([x]) for k, x in frame.visibility.items()},
-            np.array([frame.view if frame.detected else "unknown"], dtype=object),
+            np.array([frame.view if frame.detected else View.UNKNOWN.value], dtype=object),
             cfg,
         )
         in_pos = bool(frame.detected and v.in_position[0])
@@ -637,7 +649,7 @@ class PlankSession(RuleSession):
                 self._variant_votes["forearm" if v.forearm[0] else "high"] += 1
                 self._variant_votes["knees" if v.knees[0] else "toes"] += 1
                 self._knee_line_frames += int(v.hip_line_end[0] == "knee" and not v.knees[0])
-                self._oblique_frames += int(frame.view == "oblique")
+                self._oblique_frames += int(frame.view == View.OBLIQUE)
             values = {
                 "hips_sagging": float(v.hip_bend_deg[0]),
                 "hips_piked": float(v.hip_bend_deg[0]),
@@ -687,7 +699,9 @@ class PlankSession(RuleSession):
                 still &= bool(values) and max(values) - min(values) <= cfg.hold_still_max_deg
             if span >= cfg.hold_start_s * 1e3 * 0.999 and still:
                 self._hold_start = self._window[0][0]
-                events.append(Event("hold_started", self._hold_start, "Plank hold started."))
+                events.append(
+                    Event(EventKind.HOLD_STARTED, self._hold_start, "Plank hold started.")
+                )
         return events
 
     def _end_hold(self) -> list[Event]:
@@ -700,7 +714,7 @@ class PlankSession(RuleSession):
         self._holds.append((self._hold_start, end))
         self._hold_start = None
         held = (end - self._holds[-1][0]) / 1000.0
-        return [Event("hold_ended", end, f"Hold ended after {held:.0f} seconds.")]
+        return [Event(EventKind.HOLD_ENDED, end, f"Hold ended after {held:.0f} seconds.")]
 
     def _fault_started(
         self, code: str, ep: _Episode, t: float, knees: bool, forearm: bool
@@ -710,7 +724,7 @@ class PlankSession(RuleSession):
         self._last_cue_ms = t
         return [
             Event(
-                "fault",
+                EventKind.FAULT,
                 ep.start_ms,
                 _spoken(code, float(np.median(ep.values)), knees, forearm),
                 code,
@@ -726,7 +740,7 @@ class PlankSession(RuleSession):
             if ep is not None and ep.last_on_ms - ep.start_ms >= self.config.form_broke_s * 1e3:
                 self._form_broke_ms, self._form_broke_code = ep.start_ms, code
                 message = f"Form is breaking: {NAMES[code]}. Stop the set."
-                return [Event("form_broke", ep.start_ms, message, code, 1.0)]
+                return [Event(EventKind.FORM_BROKE, ep.start_ms, message, code, 1.0)]
         return []
 
     # ------------------------------------------------------------------ verdict helpers
@@ -857,7 +871,7 @@ class PlankSession(RuleSession):
         if self._hold_start is not None and self._pos_last is not None:
             holds.append((self._hold_start, self._pos_last))
         if not holds:
-            front = self._views.get("front", 0)
+            front = self._views.get(View.FRONT, 0)
             if front >= 0.5 * max(self._detected, 1):
                 result.not_judged = dict.fromkeys(FAULT_CODES, side_reason)
                 return _not_assessable(result, side_reason)
