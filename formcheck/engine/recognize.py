@@ -70,6 +70,7 @@ from formcheck.features.frame_input import FrameMeasures, measure_frames
 
 if TYPE_CHECKING:
     from formcheck.exercises.spec import ExerciseSpec
+    from formcheck.features.core import Features
     from formcheck.series.core import PoseSeries
 
 
@@ -231,22 +232,44 @@ class _Signals:
     speed: np.ndarray  # on-screen speed of shoulders and hips, body sizes per second
 
 
-def _posture(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Posture angles from part positions (2D pixels or 3D world, y down in both)."""
+# Posture angles the pixel features define the same way (formcheck.features.core), by the
+# feature's name: recognition reads those instead of measuring them again.
+_FEATURE_ANGLES = {
+    "tilt": "trunk_inclination",
+    "hip": "hip_flexion",
+    "knee": "knee_flexion",
+    "elbow": "elbow_flexion",
+}
+
+
+def _posture(
+    parts: dict[str, np.ndarray], features: Features | None = None
+) -> dict[str, np.ndarray]:
+    """Posture angles from part positions (2D pixels or 3D world, y down in both).
+
+    ``features``: the pixel features measured from these very ``parts``, whose angles in
+    :data:`_FEATURE_ANGLES` are read rather than computed again.
+    """
     sh, elbow, wrist = parts["shoulder"], parts["elbow"], parts["wrist"]
     hip, knee, ankle = parts["hip"], parts["knee"], parts["ankle"]
     down = np.zeros(sh.shape[-1])
     down[1] = 1.0
     torso = geo.norm(sh - hip)
     with _quiet():
+        if features is not None:
+            angles = {key: features[name] for key, name in _FEATURE_ANGLES.items()}
+        else:
+            angles = {
+                "tilt": geo.inclination_from_vertical(hip, sh),
+                "hip": 180.0 - geo.joint_angle(sh, hip, knee),
+                "knee": 180.0 - geo.joint_angle(hip, knee, ankle),
+                "elbow": 180.0 - geo.joint_angle(sh, elbow, wrist),
+            }
         arm_cos = geo.dot(geo.unit(wrist - sh), down)
         return {
-            "tilt": geo.inclination_from_vertical(hip, sh),
-            "hip": 180.0 - geo.joint_angle(sh, hip, knee),
-            "knee": 180.0 - geo.joint_angle(hip, knee, ankle),
+            **angles,
             "legs": geo.inclination_from_vertical(ankle, hip),
             "arm": np.degrees(np.arccos(np.clip(arm_cos, -1.0, 1.0))),
-            "elbow": 180.0 - geo.joint_angle(sh, elbow, wrist),
             "hands_above_knee": np.where(torso > 0, (knee[..., 1] - wrist[..., 1]) / torso, np.nan),
         }
 
@@ -286,7 +309,7 @@ def _signals(measures: FrameMeasures) -> _Signals:
     # coordinates: found once per clip, shared with the view check and the rules.
     series = measures.series
     px_parts = measures.features.parts
-    image = _posture(px_parts)
+    image = _posture(px_parts, measures.features)
     world = _posture(measures.world_parts)
     # World angles where the model gave them (they survive a turned body), image angles else.
     merged = {k: np.where(np.isfinite(world[k]), world[k], image[k]) for k in image}

@@ -68,7 +68,7 @@ class EventKind(StrEnum):
     """What an :class:`Event` tells. A ``str``, so the JSON of a result is the same text."""
 
     REP = "rep"  # a rep was counted (``message`` "Rep 3")
-    FAULT = "fault"  # a fault to cue now (``code``, ``severity``); at most one per judgement
+    FAULT = "fault"  # a fault to cue (``code``, ``severity``), unpaced: CuePolicy paces cues
     FORM_BROKE = "form_broke"  # a hold's form broke for good: stop the set
     HOLD_STARTED = "hold_started"  # ``time_ms`` is when the hold began
     HOLD_ENDED = "hold_ended"

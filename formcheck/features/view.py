@@ -224,7 +224,7 @@ def _combine(yaw_world: np.ndarray, yaw_image: np.ndarray) -> np.ndarray:
 
 def frame_yaw(series: PoseSeries) -> np.ndarray:
     """(T,) per-frame yaw estimate in degrees (mean of the world and image cues)."""
-    return _combine(yaw_from_world(series.world), yaw_from_image(series.pixels()))
+    return series_frame_views(series).yaw_deg
 
 
 _VIEW_LABELS = np.array(["side", "front", "oblique", "unknown"])

@@ -2,7 +2,9 @@
 
 A person mid-set hears, not reads. Coaches cue sparingly: one short phrase for the fault that
 matters most, then quiet long enough for the correction to happen. So cue selection is a small
-pure class, testable without audio:
+pure class, testable without audio, and the one place cues are paced (the rules raise their
+``fault`` events unpaced: one per judged rep phase that found a fault, its most important, or
+one per hold fault as it sets in):
 
 * only ``fault`` and ``form_broke`` events become cues; ``form_broke`` ("stop the set") goes
   first, then the most severe fault;

@@ -40,7 +40,7 @@ def test_group_bootstrap_is_seeded_and_bounded():
     groups = ["a", "a", "b", "c", "d", "d"]
     pred = [True, False, True, False, True, False]
     lo, hi = group_bootstrap_f1(truth, groups, pred, n=300, seed=3)
-    assert 0.0 <= lo <= f1_counts(list(zip(truth, pred)))["f1"] <= hi <= 1.0
+    assert 0.0 <= lo < hi <= 1.0  # mistakes in some groups only: the resamples spread
     assert group_bootstrap_f1(truth, groups, pred, n=300, seed=3) == (lo, hi)
 
 

@@ -135,7 +135,6 @@ class DeadliftConfig:
     upright_variant_allowance_deg: float = 15.0
 
     # -- feedback ---------------------------------------------------------------------------
-    cue_cooldown_s: float = 5.0  # at most one spoken cue per this many seconds
     min_detection_rate: float = 0.5
     min_duration_s: float = 0.5
 

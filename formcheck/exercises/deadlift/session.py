@@ -171,6 +171,16 @@ def _f(features: dict[str, float], name: str) -> float:
     return value if math.isfinite(value) else math.nan
 
 
+def _first_fault_only(events: list[Event]) -> list[Event]:
+    """A frame's events with at most one fault event, the first.
+
+    A new rep judges the last lowering and its own pull at the same frame; one cue is said at a
+    time, and the lowering's, judged first, is the one the rule has always raised.
+    """
+    first = next((e for e in events if e.kind == EventKind.FAULT), None)
+    return [e for e in events if e.kind != EventKind.FAULT or e is first]
+
+
 # ----------------------------------------------------------------------------- session
 class DeadliftSession(RuleSession):
     """Causal deadlift state machine; see the module docstring."""
@@ -192,7 +202,6 @@ class DeadliftSession(RuleSession):
         self._last_valid_t = -math.inf
         self._last_valid_i = 0
         self._verdicts: dict[str, int] = {ROUNDED_BACK: 0, SQUATTING: 0}
-        self._last_cue_ms = -math.inf
         self._now_ms = 0.0
         self._dt_s = 1.0 / 30.0
 
@@ -239,6 +248,7 @@ class DeadliftSession(RuleSession):
         self._last_valid_t = t
         self._last_valid_i = n
         events += self._step_state(n, incl, _f(feats, "hip_flexion"))
+        events = _first_fault_only(events)
         self.events.extend(events)
         return events
 
@@ -510,10 +520,9 @@ class DeadliftSession(RuleSession):
             self.faults.append(fault)
             if rep is not None and fault.code not in rep.faults:
                 rep.faults.append(fault.code)
-        # One spoken cue at a time, the most important fault first, then a cool-down.
-        if judgement.faults and self._now_ms - self._last_cue_ms >= self.cfg.cue_cooldown_s * 1e3:
+        # One cue per judgement, the most important fault (the CuePolicy paces the cues).
+        if judgement.faults:
             fault = min(judgement.faults, key=lambda f: (PRIORITY[f.code], -f.severity))
-            self._last_cue_ms = self._now_ms
             events.append(
                 Event(EventKind.FAULT, self._now_ms, SPOKEN[fault.code], fault.code, fault.severity)
             )
@@ -870,7 +879,6 @@ class _Snapshot:
     n_faults: int
     n_notes: int
     lowering_from: int | None
-    cue_ms: float
     verdicts: dict[str, int]
 
     @classmethod
@@ -880,7 +888,6 @@ class _Snapshot:
             len(s.faults),
             len(s._phase_notes),
             s._lowering_from,
-            s._last_cue_ms,
             dict(s._verdicts),
         )
 
@@ -890,7 +897,6 @@ class _Snapshot:
         del s.faults[self.n_faults :]
         del s._phase_notes[self.n_notes :]
         s._lowering_from = self.lowering_from
-        s._last_cue_ms = self.cue_ms
         s._verdicts = self.verdicts
 
 

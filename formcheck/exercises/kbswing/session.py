@@ -223,8 +223,6 @@ class SwingConfig:
     # Below this share of frames with a person, the clip is not assessable.
     min_detection_rate: float = 0.5
     min_duration_s: float = 1.0
-    # The same spoken cue is not repeated within this many seconds.
-    cue_cooldown_s: float = 4.0
 
     PRESETS: ClassVar[dict[Strictness, dict[str, float]]] = {
         Strictness.RELAXED: {
@@ -466,7 +464,6 @@ class SwingSession(RuleSession):
         # heel_rise and ankle_above_toe at the tops: the feet-flat baselines
         self.top_heels: list[float] = []
         self.top_ankles: list[float] = []
-        self.last_cue_ms: dict[str, float] = {}
 
     # ------------------------------------------------------------------ per frame
     def update(self, frame: FrameInput) -> list[Event]:
@@ -682,17 +679,13 @@ class SwingSession(RuleSession):
         rep.faults.extend(faults)
         event = self._cue(faults, t)
         if event is not None:
-            self.last_cue_ms[event.code or ""] = t
             out.append(event)
 
     def _cue(self, faults: list[Fault], t: float) -> Event | None:
-        """One spoken cue per judgement, the surest and most severe, with a cool-down per code."""
+        """One cue per judgement, the surest and most severe (the CuePolicy paces the cues)."""
         if not faults:
             return None
         best = max(faults, key=lambda f: f.severity * f.confidence)
-        last = self.last_cue_ms.get(best.code)
-        if last is not None and t - last < self.config.cue_cooldown_s * 1000.0:
-            return None
         return Event(EventKind.FAULT, t, best.cue, code=best.code, severity=best.severity)
 
     # ------------------------------------------------------------------ judging

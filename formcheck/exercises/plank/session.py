@@ -201,8 +201,6 @@ class PlankConfig:
     flag_gap_s: float = 0.3
     # A hip fault that persists this long means the set is over ("form broke").
     form_broke_s: float = 2.5
-    # Spoken cues at most this often (one fault at a time, coaching-cues.md).
-    cue_cooldown_s: float = 4.0
     # Shortest series worth judging, and the detection rate below which nobody is there.
     min_duration_s: float = 1.0
     min_detection_rate: float = 0.3
@@ -604,7 +602,6 @@ class PlankSession(RuleSession):
         self._oblique_frames = 0
         # faults
         self._trackers = {code: _Tracker(code) for code in FAULT_CODES}
-        self._last_cue_ms = -math.inf
         self._form_broke_ms: float | None = None
         self._form_broke_code: str | None = None
         self._events: list[Event] = []
@@ -719,9 +716,6 @@ class PlankSession(RuleSession):
     def _fault_started(
         self, code: str, ep: _Episode, t: float, knees: bool, forearm: bool
     ) -> list[Event]:
-        if t - self._last_cue_ms < self.config.cue_cooldown_s * 1e3:
-            return []
-        self._last_cue_ms = t
         return [
             Event(
                 EventKind.FAULT,
