@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from formcheck.errors import ConfigError
+from formcheck.features.frame_input import FrameInput, frame_inputs
 from formcheck.features.view import View
 from formcheck.series.core import PoseSeries
 
@@ -181,29 +182,12 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class FrameInput:
-    """Everything a rule may read about one frame (the same live and offline)."""
-
-    time_ms: float
-    detected: bool
-    num_people: int
-    features: dict[str, float]  # formcheck.features.core names; NaN when not measurable
-    facing: int  # +1 faces image right, -1 left, 0 unknown
-    visibility: dict[str, float]  # body part -> visibility (0..1)
-    extras: dict[str, np.ndarray]  # e.g. "back_profile" (2*K,) from formcheck.features.silhouette
-    in_frame: bool = True  # whole body inside the frame
-    view: str = View.UNKNOWN  # per-frame view estimate, a View label
-
-
 def frames_from_series(series: PoseSeries) -> Iterator[FrameInput]:
     """The rule input of every frame: features measured for the whole series at once.
 
     The live loop builds its one-frame inputs with the same code
     (:mod:`formcheck.features.frame_input`), so live and offline rules read the same numbers.
     """
-    from formcheck.features.frame_input import frame_inputs  # it imports FrameInput from here
-
     return frame_inputs(series)
 
 

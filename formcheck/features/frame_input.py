@@ -26,11 +26,11 @@ from functools import cached_property
 
 import numpy as np
 
-from formcheck.exercises.base import FrameInput
 from formcheck.features.core import Features, body_parts, compute_features
 from formcheck.features.view import (
     FrameView,
     FrameViews,
+    View,
     ViewAssessment,
     assess_views,
     series_frame_views,
@@ -41,6 +41,21 @@ from formcheck.series.landmarks import NUM_LANDMARKS
 
 _NAN3 = np.full((1, NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
 _NAN1 = np.full((1, NUM_LANDMARKS), np.nan, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class FrameInput:
+    """Everything a rule may read about one frame (the same live and offline)."""
+
+    time_ms: float
+    detected: bool
+    num_people: int
+    features: dict[str, float]  # formcheck.features.core names; NaN when not measurable
+    facing: int  # +1 faces image right, -1 left, 0 unknown
+    visibility: dict[str, float]  # body part -> visibility (0..1)
+    extras: dict[str, np.ndarray]  # e.g. "back_profile" (2*K,) from formcheck.features.silhouette
+    in_frame: bool = True  # whole body inside the frame
+    view: str = View.UNKNOWN  # per-frame view estimate, a View label
 
 
 @dataclass(frozen=True, eq=False)

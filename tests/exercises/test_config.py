@@ -18,8 +18,8 @@ from formcheck.exercises.config import (
     with_overrides,
 )
 from formcheck.exercises.deadlift.config import DeadliftConfig
-from formcheck.exercises.kbswing.session import SwingConfig
-from formcheck.exercises.plank.session import PlankConfig
+from formcheck.exercises.kbswing.config import SwingConfig
+from formcheck.exercises.plank.config import PlankConfig
 from formcheck.features.view import View
 
 

@@ -1,7 +1,8 @@
 """The kettlebell-swing plug-in: the Russian (two-handed, to chest height) swing."""
 
+from formcheck.exercises.kbswing.config import SwingConfig
 from formcheck.exercises.kbswing.recognition import RECOGNIZER
-from formcheck.exercises.kbswing.session import KettlebellSwingRule, SwingConfig
+from formcheck.exercises.kbswing.session import KettlebellSwingRule
 from formcheck.exercises.spec import (
     ExerciseSpec,
     FaultSpec,

@@ -1,7 +1,8 @@
 """The plank plug-in: forearm or high plank, on the toes or on the knees."""
 
+from formcheck.exercises.plank.config import PlankConfig
 from formcheck.exercises.plank.recognition import RECOGNIZER
-from formcheck.exercises.plank.session import NAMES, PlankConfig, PlankRule
+from formcheck.exercises.plank.session import NAMES, PlankRule
 from formcheck.exercises.spec import ExerciseSpec, FaultSpec, KeyAngle, Measure, PlotSpec, band
 
 PLOTS = (
