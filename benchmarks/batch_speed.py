@@ -38,9 +38,9 @@ from formcheck.apps.batch import (  # noqa: E402
 
 def warm(model: str | None) -> int:
     """Run in each worker before timing: import everything, locate the model."""
+    import formcheck.engine.pose_stage  # noqa: F401
     import formcheck.engine.recognize  # noqa: F401
     import formcheck.pose.backend  # noqa: F401
-    import formcheck.pose.stage  # noqa: F401
 
     estimator_factory(model)
     return os.getpid()

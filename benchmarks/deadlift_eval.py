@@ -114,12 +114,13 @@ def load_series(path: Path) -> PoseSeries:
 
 def extract(video: Path, out: Path) -> PoseSeries:
     """Raw (unsmoothed) series with the back profile, saved to ``out``."""
+    from formcheck.engine.options import EngineOptions
+    from formcheck.engine.pose_stage import extract_pose_series
     from formcheck.features.silhouette import back_profile_measure
-    from formcheck.pose.stage import PoseStageOptions, extract_pose_series
 
     series = extract_pose_series(
         str(video),
-        PoseStageOptions(model="full", with_masks=True, smooth=False),
+        EngineOptions(model="full", with_masks=True, smooth=False),
         measures={"back_profile": back_profile_measure},
         progress=False,
     )

@@ -146,7 +146,7 @@ def _per_rep_measures(result) -> None:
 # ----------------------------------------------------------------------------- pose model
 def model_series(video: Path, model: str, cache: Path) -> PoseSeries:
     from formcheck.engine.options import EngineOptions
-    from formcheck.pose.stage import extract_pose_series
+    from formcheck.engine.pose_stage import extract_pose_series
 
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / f"{video.stem}.{model}.npz"

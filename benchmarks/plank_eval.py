@@ -67,7 +67,7 @@ def _fmt(v: float, digits: int = 1) -> str:
 def model_series(video: Path, name: str, cache: Path, model: str) -> PoseSeries:
     """Raw (unsmoothed) series of ``video``, cached as ``<cache>/<name>.<model>.npz``."""
     from formcheck.engine.options import EngineOptions
-    from formcheck.pose.stage import extract_pose_series
+    from formcheck.engine.pose_stage import extract_pose_series
 
     out = cache / f"{name}.{model}.npz"
     if out.is_file():

@@ -65,8 +65,8 @@ def bare_fps(clip: Path, model: str, max_size: int, masks: bool) -> tuple[float,
 
 def formcheck_fps(clip: Path, model: str, max_size: int) -> tuple[float, int]:
     from formcheck.engine.options import EngineOptions
+    from formcheck.engine.pose_stage import extract_pose_series
     from formcheck.pose import MediaPipePoseEstimator, PoseOptions
-    from formcheck.pose.stage import extract_pose_series
 
     options = EngineOptions(model=model, max_size=max_size)
     # The model is loaded before the clock starts, as for the bare loop: this compares
@@ -113,7 +113,7 @@ def render_long_clip(path: Path, seconds: float) -> Path:
 def peak_memory_mb(clip: Path, model: str) -> dict:
     code = (
         f"import resource, sys, json; sys.path.insert(0, {str(ROOT)!r})\n"
-        "from formcheck.engine.options import EngineOptions; from formcheck.pose.stage import extract_pose_series\n"
+        "from formcheck.engine.options import EngineOptions; from formcheck.engine.pose_stage import extract_pose_series\n"
         f"s = extract_pose_series({str(clip)!r}, EngineOptions(model={model!r}), progress=False)\n"
         "print(json.dumps({'frames': len(s), "
         "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"

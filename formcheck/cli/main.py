@@ -43,7 +43,7 @@ def _describe_series(series) -> list[str]:
 
 
 def cmd_pose(args: argparse.Namespace) -> int:
-    from formcheck.pose.stage import extract_pose_series
+    from formcheck.engine.pose_stage import extract_pose_series
 
     out = Path(args.output)
     if out.suffix != ".npz":

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from formcheck.engine import pose_stage
 from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options_token
 from formcheck.engine.options import EngineOptions
-from formcheck.pose import stage
 from formcheck.series.smoothing import smooth_offline
 
 if TYPE_CHECKING:
@@ -59,14 +59,14 @@ class RawLandmarks:
 
 def landmark_options(options: EngineOptions) -> dict[str, object]:
     """Everything in ``options`` that changes a clip's raw landmarks (resolves the model)."""
-    factory = stage.estimator_factory(options.pose_options())
+    factory = pose_stage.estimator_factory(options.pose_options())
     return {
         "model": factory.model_token,
         "max_size": options.max_size,
         "stride": options.stride,
         "people_check_ms": options.people_check_ms,
         "with_masks": options.masks,
-        "measures": sorted(stage.mask_measures()) if options.masks else [],
+        "measures": sorted(pose_stage.mask_measures()) if options.masks else [],
     }
 
 
@@ -105,12 +105,12 @@ def raw_landmarks(
         cached = cache.get(key)
         if cached is not None:
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
-    series = stage.extract_pose_series(
+    series = pose_stage.extract_pose_series(
         source,
         replace(options, smooth=False),  # the cache keeps raw landmarks
         estimator=estimator,
         # Located (and checksummed) once per process; only after the source has opened.
-        new_estimator=lambda: stage.estimator_factory(options.pose_options())(),
+        new_estimator=lambda: pose_stage.estimator_factory(options.pose_options())(),
         progress=options.progress,
     )
     raw = RawLandmarks(series, cache_key=None if key is None else key.name)

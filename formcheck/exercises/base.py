@@ -204,9 +204,23 @@ class RuleSession(ABC):
 
 
 class ExerciseRule(ABC):
-    """One exercise's checks. Subclasses define ``exercise`` and ``session``."""
+    """One exercise's checks: its typed config and a session per set.
+
+    Subclasses set ``exercise`` (the plug-in's id) and ``config_type`` (its frozen config
+    dataclass) and define ``session``; the config is checked here once for all of them.
+    """
 
     exercise: str = ""
+    config_type: type = object
+
+    def __init__(self, config: Any = None) -> None:
+        if config is not None and not isinstance(config, self.config_type):
+            name, wanted = type(self).__name__, self.config_type.__name__
+            raise ConfigError(
+                f"{name} needs a {wanted}, got {type(config).__name__}.",
+                f"Build one with {wanted}(...) or formcheck.exercises.config.preset().",
+            )
+        self.config = config if config is not None else self.config_type()
 
     @abstractmethod
     def session(self) -> RuleSession: ...

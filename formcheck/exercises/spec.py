@@ -101,10 +101,10 @@ class PlotSpec:
 
 
 class Recognizer(Protocol):
-    """How recognition scores one exercise from the generic cues it measured.
+    """How recognition scores one exercise from the generic cues measured for it.
 
-    ``cues`` are the clip-level (or, for a photo, posture) numbers of
-    :mod:`formcheck.engine.recognize`; each returns (evidence >= 0, a phrase saying why).
+    ``cues`` are the clip-level (or, for a photo, posture) numbers and judgements of
+    :mod:`formcheck.features.movement`; each returns (evidence >= 0, a phrase saying why).
     """
 
     def clip_evidence(self, cues: Mapping[str, float]) -> tuple[float, str]: ...
@@ -148,6 +148,8 @@ class ExerciseSpec:
             raise ValueError(f"exercise {self.id!r}: fault codes repeat: {codes}")
         if self.measure is Measure.REPS and not self.key_moment:
             raise ValueError(f"exercise {self.id!r} counts reps: give key_moment")
+        if getattr(self.rule_type, "config_type", self.config_type) is not self.config_type:
+            raise ValueError(f"exercise {self.id!r}: its rule judges another config type")
 
     @property
     def counts_reps(self) -> bool:

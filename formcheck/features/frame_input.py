@@ -12,7 +12,7 @@ hand the rules the same numbers: :func:`measure_frames` computes the features
   and the outputs (annotated video, report, CSV); :func:`frame_inputs` is the same for a bare
   series.
 * Live, :func:`frame_observation` stores one pose result as a one-frame series (float32, as
-  :class:`formcheck.pose.stage.SeriesBuilder` stores it; NaN rows when nobody was found) and
+  :class:`formcheck.engine.pose_stage.SeriesBuilder` stores it; NaN rows when nobody was found) and
   runs the very same code on it. That costs the live judge about what the hand-written
   one-frame copies it replaced did: numpy's per-call overhead, not the array size, dominates
   both, so one row is as cheap through the vectorised code as through scalar-shaped copies.
@@ -137,7 +137,7 @@ def _row(values: np.ndarray | None, nobody: np.ndarray) -> np.ndarray:
 def one_frame_series(
     result: PoseResult, source: SourceInfo, extras: Mapping[str, object] | None = None
 ) -> PoseSeries:
-    """One pose result as :class:`~formcheck.pose.stage.SeriesBuilder` would store it: float32
+    """One pose result as :class:`~formcheck.engine.pose_stage.SeriesBuilder` would store it: float32
     landmarks, or NaN landmarks when nobody was found; extras as float32 rows."""
     found = result.found
     return PoseSeries(

@@ -19,7 +19,7 @@ import pytest
 
 import formcheck
 import formcheck.apps.batch as batch
-import formcheck.pose.stage as pipeline
+import formcheck.engine.pose_stage as pipeline
 from formcheck.apps.batch import (
     BatchInterrupted,
     BatchResult,

@@ -31,6 +31,7 @@ from formcheck.apps.live import (
     run_live,
     setup_issue,
 )
+from formcheck.engine.pose_stage import SeriesBuilder
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises.base import FrameInput, frames_from_series
 from formcheck.features.frame_input import frame_observation
@@ -40,7 +41,6 @@ from formcheck.outputs.speech import CuePolicy
 from formcheck.paths import ensure_writable
 from formcheck.pose.estimator import FrameByFrameEstimator
 from formcheck.pose.result import PoseResult
-from formcheck.pose.stage import SeriesBuilder
 from formcheck.series.core import PoseSeries
 from formcheck.synth import GroundTruth
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.engine import clip
+from formcheck.engine import clip, pose_stage
 from formcheck.engine.analyze import analyze_clip as analyze_clip_api
 from formcheck.engine.analyze import analyze_series
 from formcheck.engine.cache import LandmarkCache, options_token
 from formcheck.engine.options import EngineOptions
-from formcheck.pose import ReplayPoseEstimator, stage
+from formcheck.pose import ReplayPoseEstimator
 from formcheck.series.smoothing import smooth_offline
 from formcheck.synth import GroundTruth
 
@@ -59,7 +59,7 @@ def fake_stage(monkeypatch):
         runs.append(options)
         return truth(Path(spec))
 
-    monkeypatch.setattr(stage, "extract_pose_series", extract)
+    monkeypatch.setattr(pose_stage, "extract_pose_series", extract)
     return runs
 
 
@@ -95,7 +95,7 @@ def test_an_unwritable_cache_is_a_warning_not_a_failure(tmp_path, fake_stage):
 def test_cache_keys_with_masks_match_the_entries_batch_wrote_before():
     """Entries written before the engine was unified (masks always on) are still found."""
     options = EngineOptions(model="lite", use_cache=True)
-    model = stage.estimator_factory(options.pose_options()).model_token
+    model = pose_stage.estimator_factory(options.pose_options()).model_token
     before = {
         "model": model,
         "max_size": 960,

@@ -78,7 +78,7 @@ def test_bad_pose_values_on_the_command_line(argv, message, capsys, tmp_path, mo
 
 def test_bad_pose_values_in_the_python_api():
     from formcheck.apps.batch import score_clip
-    from formcheck.pose.stage import extract_pose_series
+    from formcheck.engine.pose_stage import extract_pose_series
 
     # score_clip said "stride must be a whole number of 1 or more" and "max_size must be None
     # or at least 16 pixels": every entry point now says what the frame sources say.

@@ -13,11 +13,9 @@ from formcheck.engine.recognize import (
     STILL_MAX_CONFIDENCE,
     SURE_CONFIDENCE,
     Recognition,
-    hinge_phases,
-    ramp,
     recognize_exercise,
-    turning_points,
 )
+from formcheck.features.movement import hinge_phases, ramp, turning_points
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 from formcheck.series.smoothing import ButterworthSmoother

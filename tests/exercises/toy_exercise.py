@@ -134,9 +134,7 @@ class GoodMorningSession(RuleSession):
 
 class GoodMorningRule(ExerciseRule):
     exercise = TOY_ID
-
-    def __init__(self, config: GoodMorningConfig | None = None) -> None:
-        self.config = config or GoodMorningConfig()
+    config_type = GoodMorningConfig
 
     def session(self) -> GoodMorningSession:
         return GoodMorningSession(self.config)

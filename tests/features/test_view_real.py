@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from formcheck.engine.options import EngineOptions
+from formcheck.engine.pose_stage import extract_pose_series
 from formcheck.features.view import assess_view, view_matches_label
-from formcheck.pose.stage import extract_pose_series
 from tests.conftest import SHARED_DATA, shared_manifest
 
 FRAMES_PER_CLIP = 10

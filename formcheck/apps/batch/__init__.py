@@ -14,7 +14,7 @@ error; the batch goes on.
 
 Each clip goes through the engine's one clip path (:mod:`formcheck.engine.clip`), as in
 ``formcheck analyze``. The model bundle is located and checksummed once per worker process;
-each clip still gets a fresh tracker (:class:`formcheck.pose.stage.EstimatorFactory` says
+each clip still gets a fresh tracker (:class:`formcheck.engine.pose_stage.EstimatorFactory` says
 why; ``benchmarks/batch_speed.py`` measures the cost).
 
 One module per job: :mod:`.task` (one clip in a worker, and its options), :mod:`.report`,
@@ -48,7 +48,7 @@ from formcheck.apps.batch.task import (
     score_task,
 )
 from formcheck.engine.options import EngineOptions
-from formcheck.pose.stage import EstimatorFactory
+from formcheck.engine.pose_stage import EstimatorFactory
 
 # benchmarks/batch_speed.py starts its own pools with the batch's worker initializer.
 _init_worker = init_worker

@@ -22,10 +22,10 @@ from formcheck.apps.batch import task
 from formcheck.apps.batch.inputs import resolve_inputs
 from formcheck.apps.batch.report import BatchWarning, ClipReport
 from formcheck.apps.batch.result import BatchResult
+from formcheck.engine import pose_stage
 from formcheck.engine.cache import LandmarkCache
 from formcheck.engine.options import DEFAULT_MAX_SIZE, EngineOptions
 from formcheck.errors import ConfigError
-from formcheck.pose import stage
 
 
 class BatchInterrupted(KeyboardInterrupt):
@@ -219,7 +219,7 @@ def score_clips(
     )
     if executor is None:
         # Local runs share this machine's model and cache: check them before any work.
-        stage.estimator_factory(options.pose_options())
+        pose_stage.estimator_factory(options.pose_options())
         if options.use_cache:
             with contextlib.suppress(OSError):
                 LandmarkCache(options.cache_dir).clean_temp()

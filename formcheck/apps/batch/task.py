@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from formcheck.apps.batch.report import BatchWarning, ClipReport
-from formcheck.engine import clip
+from formcheck.engine import clip, pose_stage
 from formcheck.engine.cache import CacheKey
 from formcheck.engine.options import DEFAULT_MAX_SIZE, DEFAULT_PEOPLE_CHECK_MS, EngineOptions
 from formcheck.engine.options import make_options as engine_options
 from formcheck.errors import ConfigError, FormcheckError, InputError
-from formcheck.pose import stage
 
 
 def make_options(**fields: Any) -> EngineOptions:
@@ -40,13 +39,13 @@ def make_options(**fields: Any) -> EngineOptions:
 
 def estimator_factory(
     model: str | os.PathLike | None = None, people_check_ms: float = DEFAULT_PEOPLE_CHECK_MS
-) -> stage.EstimatorFactory:
+) -> pose_stage.EstimatorFactory:
     """The factory a batch worker makes estimators with for ``model`` (``auto``: masks on).
 
     For warming up workers before timing them (``benchmarks/batch_speed.py``).
     """
     options = EngineOptions(model=model, people_check_ms=people_check_ms)
-    return stage.estimator_factory(options.pose_options())
+    return pose_stage.estimator_factory(options.pose_options())
 
 
 def landmark_cache_key(path: str | os.PathLike, options: EngineOptions | None = None) -> CacheKey:

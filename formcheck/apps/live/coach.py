@@ -164,7 +164,7 @@ class LiveCoach:
 
     def process(self, frame: Frame, result: PoseResult) -> FrameReport:
         """Judge one frame (frames in time order) given the model's result for it."""
-        from formcheck.pose.stage import mask_measures
+        from formcheck.engine.pose_stage import mask_measures
 
         t = float(frame.time_ms)
         if not t > self._last_time_ms:

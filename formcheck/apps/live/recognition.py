@@ -35,8 +35,8 @@ class RecognitionSettings:
 
 def recognise(results: Sequence[PoseResult], info: SourceInfo, model: str) -> Recognition:
     """Recognise the exercise from raw pose results, smoothed as the offline path smooths."""
+    from formcheck.engine.pose_stage import SeriesBuilder
     from formcheck.engine.recognize import recognize_exercise
-    from formcheck.pose.stage import SeriesBuilder
     from formcheck.series.smoothing import ButterworthSmoother
 
     builder = SeriesBuilder(info, model=model)

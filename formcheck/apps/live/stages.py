@@ -13,10 +13,10 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from formcheck.engine.pose_stage import prefetch
 from formcheck.frames import Frame, FrameSource
 from formcheck.pose.estimator import PoseEstimator
 from formcheck.pose.result import PoseResult
-from formcheck.pose.stage import prefetch
 
 # GIL switch interval while the pose stage runs on its own thread (see run_live).
 GIL_SWITCH_INTERVAL_S = 0.0005
@@ -79,7 +79,7 @@ class ThreadedStage:
     instead of model plus judge. The worker fetches a frame only once the judge has taken the
     previous one, so at most one frame waits and it waits for at most one judging step; a live
     source still serves its newest frame at that moment. A file played as fast as possible is
-    also decoded ahead, by the offline pose stage's :func:`~formcheck.pose.stage.prefetch`,
+    also decoded ahead, by the offline pose stage's :func:`~formcheck.engine.pose_stage.prefetch`,
     where the estimator's per-frame set-up (image conversion, people count) runs too, off the
     model's thread (a live source must not be read ahead, or it would serve old frames).
     """

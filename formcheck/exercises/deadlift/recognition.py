@@ -1,6 +1,6 @@
 """How recognition tells a deadlift: a slow hinge (a grind) with the hands going low.
 
-Reads the generic cues and judgements of :mod:`formcheck.engine.recognize`.
+Reads the generic cues and judgements of :mod:`formcheck.features.movement`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from formcheck.engine.recognize import (
+from formcheck.features.movement import (
     arms_at_top_text,
     hands_at_bottom_text,
     hinge_phases_text,

@@ -64,7 +64,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formcheck.errors import ConfigError
 from formcheck.exercises.base import (
     Event,
     EventKind,
@@ -905,13 +904,7 @@ class DeadliftRule(ExerciseRule):
 
     exercise = "deadlift"
 
-    def __init__(self, config: DeadliftConfig | None = None) -> None:
-        if config is not None and not isinstance(config, DeadliftConfig):
-            raise ConfigError(
-                f"DeadliftRule needs a DeadliftConfig, got {type(config).__name__}.",
-                "Build one with DeadliftConfig(...) or formcheck.exercises.config.preset().",
-            )
-        self.config = config or DeadliftConfig()
+    config_type = DeadliftConfig
 
     def session(self) -> DeadliftSession:
         return DeadliftSession(self.config)

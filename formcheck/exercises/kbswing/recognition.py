@@ -1,6 +1,6 @@
 """How recognition tells a kettlebell swing: a ballistic hinge with the arms floating forward.
 
-Reads the generic cues and judgements of :mod:`formcheck.engine.recognize`.
+Reads the generic cues and judgements of :mod:`formcheck.features.movement`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from formcheck.engine.recognize import arms_at_top_text, hinge_phases_text, join_parts
+from formcheck.features.movement import arms_at_top_text, hinge_phases_text, join_parts
 
 
 class SwingRecognizer:

@@ -974,8 +974,7 @@ class KettlebellSwingRule(ExerciseRule):
 
     exercise = "kbswing"
 
-    def __init__(self, config: SwingConfig | None = None) -> None:
-        self.config = config or SwingConfig()
+    config_type = SwingConfig
 
     def session(self) -> SwingSession:
         return SwingSession(self.config)

@@ -1,6 +1,6 @@
 """How recognition tells a plank: a prone support, trunk and legs horizontal, held still.
 
-Reads the generic cues and judgements of :mod:`formcheck.engine.recognize`.
+Reads the generic cues and judgements of :mod:`formcheck.features.movement`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from formcheck.engine.recognize import PRONE_HOLD_S
+from formcheck.features.movement import PRONE_HOLD_S
 
 
 class PlankRecognizer:

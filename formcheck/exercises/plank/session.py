@@ -858,8 +858,7 @@ class PlankRule(ExerciseRule):
 
     exercise = "plank"
 
-    def __init__(self, config: PlankConfig | None = None) -> None:
-        self.config = config or PlankConfig()
+    config_type = PlankConfig
 
     def session(self) -> PlankSession:
         return PlankSession(self.config)

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from formcheck.engine.pose_stage import prefetch, run_pose
 from formcheck.features.silhouette import (
     MASK_THRESHOLD,
     MAX_REACH,
@@ -21,7 +22,6 @@ from formcheck.features.silhouette import (
 from formcheck.frames import ArraySource, open_source
 from formcheck.pose import MediaPipePoseEstimator, PoseOptions, PoseResult, ReplayPoseEstimator
 from formcheck.pose.backend import quiet_native_logs
-from formcheck.pose.stage import prefetch, run_pose
 from formcheck.series.core import PoseSeries, SourceInfo
 from tests.conftest import SAMPLES
 

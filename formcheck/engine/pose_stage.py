@@ -5,9 +5,8 @@ does not grow with clip length (only the landmark arrays, ~1 kB a frame, are kep
 measurements that need the image or the segmentation mask (which are not kept) are taken here
 through ``measures`` and stored in ``PoseSeries.extras``.
 
-The stage takes the engine's options (:class:`formcheck.engine.options.EngineOptions`; the old
-name ``PoseStageOptions`` still resolves to it for scripts) and talks to the model only
-through the :class:`~formcheck.pose.estimator.PoseEstimator` interface.
+The stage takes the engine's options (:class:`formcheck.engine.options.EngineOptions`) and
+talks to the model only through the :class:`~formcheck.pose.estimator.PoseEstimator` interface.
 """
 
 from __future__ import annotations
@@ -47,16 +46,6 @@ def mask_measures() -> dict[str, FrameMeasure]:
     from formcheck.features.silhouette import back_profile_measure
 
     return {"back_profile": back_profile_measure}
-
-
-def __getattr__(name: str):
-    # The pose stage's options were merged into the engine's; scripts and benchmarks that
-    # build ``PoseStageOptions(model=..., smooth=False, with_masks=...)`` keep working.
-    if name == "PoseStageOptions":
-        from formcheck.engine.options import EngineOptions
-
-        return EngineOptions
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- the model
