@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from formcheck.apps.batch import (  # noqa: E402
     BatchResult,
-    _init_worker,
     estimator_factory,
+    init_worker,
     resolve_inputs,
     score_clips,
 )
@@ -73,7 +73,7 @@ def check(result: BatchResult, label: str) -> None:
 def run_pool(paths, workers: int, options: dict) -> tuple[BatchResult, float]:
     started = time.perf_counter()
     pool = cf.ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker
     )
     with pool:
         list(pool.map(warm, [options["model"]] * workers))

@@ -114,7 +114,7 @@ def annotate(clip: Path, model: str, exercise: str) -> dict[str, float] | None:
     except Exception as exc:  # module not there yet, or PyAV missing
         print(f"annotate: skipped ({type(exc).__name__}: {exc})")
         return None
-    from formcheck.engine.analyze import analyze_clip
+    from formcheck.engine.clip import analyze_clip
     from formcheck.engine.options import EngineOptions
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,9 +122,9 @@ def annotate(clip: Path, model: str, exercise: str) -> dict[str, float] | None:
         start = time.perf_counter()
         analysis = analyze_clip(
             clip,
-            exercise,
-            pose_options=EngineOptions(model=model, max_size=MAX_SIZE, with_masks=True),
-            progress=False,
+            EngineOptions(
+                exercise=exercise, model=model, max_size=MAX_SIZE, with_masks=True, progress=False
+            ),
         )
         video = write_annotated_video(
             clip, analysis.series, analysis.result, out, max_size=MAX_SIZE, progress=False

@@ -23,6 +23,10 @@ def __getattr__(name: str):
         from formcheck.engine.options import EngineOptions
 
         return EngineOptions
+    if name == "analyze_clip":  # one clip to a verdict, the engine's clip path
+        from formcheck.engine.clip import analyze_clip
+
+        return analyze_clip
     raise AttributeError(f"module 'formcheck' has no attribute {name!r}")
 
 
@@ -35,6 +39,7 @@ __all__ = [
     "PoseSeries",
     "SourceInfo",
     "__version__",
+    "analyze_clip",
     "score_clip",
     "score_clips",
 ]

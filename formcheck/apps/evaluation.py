@@ -23,7 +23,6 @@ it was a good clip: a crash must never look like success, nor be dropped from th
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 from formcheck.errors import ConfigError, FormcheckError, InputError
 from formcheck.exercises import registry
+from formcheck.series.jsonable import json_safe
 
 
 def label_to_fault() -> dict[str, str]:
@@ -46,21 +46,6 @@ def label_to_fault() -> dict[str, str]:
 def exercise_faults() -> dict[str, tuple[str, ...]]:
     """Exercise id -> the fault codes its rules can raise."""
     return {spec.id: spec.fault_codes for spec in registry.all_specs()}
-
-
-def __getattr__(name: str) -> object:
-    # Module constants computed on use, so they follow the registry (a plug-in or a test may
-    # register an exercise after import).
-    if name == "LABEL_TO_FAULT":
-        return label_to_fault()
-    if name == "EXERCISE_FAULTS":
-        return exercise_faults()
-    # The exercises formcheck checks; anything else a manifest names is "other" for recognition.
-    if name == "EXERCISES":
-        return registry.exercise_ids()
-    if name == "RECOGNITION_CLASSES":
-        return registry.recognition_classes()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def exercise_id(name: str) -> str | None:
@@ -291,7 +276,7 @@ class EvaluationReport:
                 "confusion": {t: dict(p) for t, p in self.exercise_accuracy["confusion"].items()},
             },
             "good_clips": {ex: dict(v) for ex, v in self.good_clips.items()},
-            "clips": [_json_safe(dict(c)) for c in self.clips],
+            "clips": [json_safe(dict(c)) for c in self.clips],
         }
 
     def format_table(self) -> str:
@@ -376,20 +361,6 @@ def _align(rows: Sequence[Sequence[str]], left_columns: int = 1) -> list[str]:
     return out
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _json_safe(value.item())
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 # ----------------------------------------------------------------------------- scoring
 def _outcome_for(row: ManifestRow, by_file: dict[str, ClipOutcome]) -> ClipOutcome:
     outcome = by_file.get(row.file)
@@ -457,7 +428,7 @@ def score_outcomes(
                 "predicted_class": predicted_class,
                 "exercise_correct": true_class == predicted_class,
                 "error": outcome.error,
-                "details": _json_safe(dict(outcome.details)),
+                "details": json_safe(dict(outcome.details)),
             }
         )
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from formcheck.errors import InputError
 from formcheck.series.core import PoseSeries, SourceInfo
-from formcheck.series.landmarks import NUM_LANDMARKS, PLANK_DATASET_17, Landmark
+from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
 
 DEFAULT_FRAME_SIZE = (1920, 1080)
 NOMINAL_FPS = 30.0
@@ -47,6 +47,27 @@ FOREARM_TO_UPPER_ARM = 0.78
 # Label spellings -> the benchmark's classes.
 HIP_LABELS = {"C": "C", "H": "H", "L": "L"}
 BINARY_LABELS = {"0": "good", "1": "bad", "0.0": "good", "1.0": "bad"}
+
+# The 17 landmarks some public plank datasets keep (nose, shoulders to feet, no face or hands).
+PLANK_DATASET_17 = (
+    Landmark.NOSE,
+    Landmark.LEFT_SHOULDER,
+    Landmark.RIGHT_SHOULDER,
+    Landmark.LEFT_ELBOW,
+    Landmark.RIGHT_ELBOW,
+    Landmark.LEFT_WRIST,
+    Landmark.RIGHT_WRIST,
+    Landmark.LEFT_HIP,
+    Landmark.RIGHT_HIP,
+    Landmark.LEFT_KNEE,
+    Landmark.RIGHT_KNEE,
+    Landmark.LEFT_ANKLE,
+    Landmark.RIGHT_ANKLE,
+    Landmark.LEFT_HEEL,
+    Landmark.RIGHT_HEEL,
+    Landmark.LEFT_FOOT_INDEX,
+    Landmark.RIGHT_FOOT_INDEX,
+)
 
 
 def _column_name(landmark: Landmark) -> str:

@@ -1,7 +1,8 @@
-"""The one engine behind the CLI, the notebook API and batch scoring.
+"""From a landmark series to a verdict: ``analyze_series``, behind every app.
 
-``analyze_clip`` runs the pose stage (with the silhouette measurement rounded-back checks need)
-and ``analyze_series`` judges a landmark series, so a rep is judged the same way everywhere.
+The clip path (:func:`formcheck.engine.clip.analyze_clip`: source -> pose stage -> series ->
+smoothing) ends here, and so do re-scored landmarks, batch scoring and the live loop's
+recogniser, so a rep is judged the same way everywhere.
 """
 
 from __future__ import annotations
@@ -92,13 +93,12 @@ def analyze_series(
             return result
         exercise = recognition.exercise
     spec = registry.get(exercise)
-    configs = configs or load_rule_configs()
+    configs = registry.complete_configs(configs)
     still = len(series) == 1
     if still and not spec.judges_stills:
         result = _not_assessable(
             exercise,
-            f"a photo shows one moment: reps and {spec.name} faults such as a "
-            "rounding back need a video of the movement",
+            f"a photo shows one moment: reps and {spec.name} faults need a video of the movement",
             series,
         )
         if recognition is not None:
@@ -158,35 +158,3 @@ def _still_as_hold(series: PoseSeries, seconds: float = 3.0) -> PoseSeries:
         smoothing=series.smoothing,
         extras={k: repeat(v) for k, v in series.extras.items()},
     )
-
-
-def analyze_clip(
-    spec,
-    exercise: str = "auto",
-    *,
-    pose_options: EngineOptions | None = None,
-    configs: dict[str, Any] | None = None,
-    estimator=None,
-    progress: bool | None = None,
-) -> ClipAnalysis:
-    """Pose stage plus rules for one video, image, folder or camera.
-
-    The engine's clip path (:func:`formcheck.engine.clip.analyze_clip`), with ``exercise``,
-    and ``configs`` and ``progress`` when given, set on ``pose_options``.
-    """
-    from dataclasses import replace
-
-    from formcheck.engine import clip
-
-    fields: dict[str, Any] = {"exercise": exercise}
-    if configs is not None:
-        fields["configs"] = configs
-    if progress is not None:
-        fields["progress"] = progress
-    options = replace(pose_options or EngineOptions(), **fields)
-    return clip.analyze_clip(spec, options, estimator=estimator)
-
-
-# The clip path's types live with it; imported here for analyze_clip's callers.
-from formcheck.engine.clip import ClipAnalysis  # noqa: E402
-from formcheck.engine.options import EngineOptions  # noqa: E402

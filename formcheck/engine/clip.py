@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from formcheck.engine import pose_stage
 from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options_token
-from formcheck.engine.options import EngineOptions
+from formcheck.engine.options import EngineOptions, make_options
+from formcheck.errors import ConfigError
 from formcheck.series.smoothing import smooth_offline
 
 if TYPE_CHECKING:
@@ -123,17 +124,29 @@ def raw_landmarks(
 
 
 def analyze_clip(
-    source, options: EngineOptions | None = None, *, estimator: PoseEstimator | None = None
+    source,
+    options: EngineOptions | None = None,
+    *,
+    estimator: PoseEstimator | None = None,
+    **fields: Any,
 ) -> ClipAnalysis:
     """Judge one video, image, folder of images, camera or array source.
 
     ``options`` says how (exercise, model, frame size and stride, smoothing, masks, cache,
-    rule configs); ``estimator`` reuses a loaded model (closed by the caller).
+    rule configs); or give those as keywords (``analyze_clip("set.mp4", exercise="plank",
+    strictness="strict")``, read by :func:`~formcheck.engine.options.make_options`), not
+    both. ``estimator`` reuses a loaded model (closed by the caller).
     """
     from formcheck.engine.analyze import analyze_series
     from formcheck.features.frame_input import measure_frames
 
-    options = options or EngineOptions()
+    if options is None:
+        options = make_options(**fields)
+    elif fields:
+        raise ConfigError(
+            f"Pass either options or option keywords, not both (got {', '.join(sorted(fields))}).",
+            "Set those fields on the EngineOptions instead.",
+        )
     raw = raw_landmarks(source, options, estimator=estimator)
     series = smooth_offline(raw.series) if options.smooth else raw.series
     measures = measure_frames(series)

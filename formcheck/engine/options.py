@@ -78,11 +78,13 @@ class EngineOptions:
                 f"{self.people_check_ms!r}.",
                 "Use 2000 (the default) to count the people in view every 2 s, or 0 not to count them.",
             )
-        if self.configs is not None and not isinstance(self.configs, Mapping):
-            raise ConfigError(
-                f"configs must map exercise ids to their configs, got {type(self.configs)}.",
-                "Load them with make_options(strictness=..., config=...).",
-            )
+        if self.configs is not None:
+            if not isinstance(self.configs, Mapping):
+                raise ConfigError(
+                    f"configs must map exercise ids to their configs, got {type(self.configs)}.",
+                    "Load them with make_options(strictness=..., config=...).",
+                )
+            object.__setattr__(self, "configs", registry.complete_configs(self.configs))
         normal = {
             "exercise": registry.normalise(self.exercise),
             "model": None if self.model is None else os.fspath(self.model),

@@ -40,12 +40,12 @@ FrameMeasure = Callable[[Frame, PoseResult], "float | np.ndarray"]
 def mask_measures() -> dict[str, FrameMeasure]:
     """The measures taken on each frame's segmentation mask while it exists (masks on).
 
-    The silhouette's back profile: the mask is the only reason to keep masks, and it is
-    dropped with the frame, so the profile must be measured here.
+    Every registered exercise's (:attr:`ExerciseSpec.mask_measures`): a series with masks may
+    be judged later as any exercise (the landmark cache, recognition), so it carries all.
     """
-    from formcheck.features.silhouette import back_profile_measure
+    from formcheck.exercises import registry
 
-    return {"back_profile": back_profile_measure}
+    return registry.mask_measures()
 
 
 # --------------------------------------------------------------------------- the model

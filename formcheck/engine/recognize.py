@@ -51,13 +51,6 @@ if TYPE_CHECKING:
     from formcheck.series.core import PoseSeries
 
 
-def __getattr__(name: str) -> object:
-    # CLASSES follows the registry (a plug-in or a test may register an exercise after import).
-    if name == "CLASSES":
-        return registry.recognition_classes()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # ``sure`` needs at least this share of the evidence for the winning class: with four classes
 # 0.25 is a coin toss; 0.6 means the winner has more evidence than all others together.
 SURE_CONFIDENCE = 0.6

@@ -8,19 +8,16 @@ per-frame features (angles, offsets) and never import cv2 or mediapipe.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from formcheck.errors import ConfigError
-from formcheck.features.frame_input import FrameInput, frame_inputs
+from formcheck.features.frame_input import FrameInput
 from formcheck.features.view import View
 from formcheck.series.core import PoseSeries
+from formcheck.series.jsonable import json_safe
 
 if TYPE_CHECKING:
     from formcheck.features.frame_input import FrameMeasures
@@ -162,33 +159,7 @@ class ExerciseResult:
         data = asdict(self)
         if self.view is not None and hasattr(self.view, "__dataclass_fields__"):
             data["view"] = asdict(self.view)
-        return _json_safe(data)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        value = float(value)
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
-    return value
-
-
-def frames_from_series(series: PoseSeries) -> Iterator[FrameInput]:
-    """The rule input of every frame: features measured for the whole series at once.
-
-    The live loop builds its one-frame inputs with the same code
-    (:mod:`formcheck.features.frame_input`), so live and offline rules read the same numbers.
-    """
-    return frame_inputs(series)
+        return json_safe(data)
 
 
 class RuleSession(ABC):

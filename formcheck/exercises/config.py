@@ -46,12 +46,26 @@ def preset(config_cls: type[C], strictness: Strictness | str = Strictness.STANDA
     return config_cls(**overrides)
 
 
+# Settings an older formcheck read, and where that choice lives now, so an old config file
+# gets the way forward instead of a bare "unknown setting".
+RETIRED_SETTINGS: dict[str, str] = {
+    "cue_cooldown_s": "Cues are paced in one place now: set the gap between repeated cues with "
+    "'formcheck live --cue-cooldown SECONDS' and remove it from [{section}].",
+    "oblique_confidence": "Set it as 'oblique' in a [{section}.view_confidence] table.",
+}
+
+
 def with_overrides(config: C, overrides: dict[str, Any], section: str) -> C:
     """A copy of ``config`` with fields replaced, checking names and types."""
     fields = {f.name: f for f in dataclasses.fields(config)}  # type: ignore[arg-type]
     clean: dict[str, Any] = {}
     for key, value in overrides.items():
         if key not in fields:
+            moved = RETIRED_SETTINGS.get(key)
+            if moved is not None:
+                raise ConfigError(
+                    f"[{section}] {key} is no longer a rule setting.", moved.format(section=section)
+                )
             known = ", ".join(sorted(fields))
             raise ConfigError(
                 f"Unknown setting [{section}] {key} in the config file.",

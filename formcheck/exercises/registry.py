@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from typing import Any
@@ -155,6 +155,18 @@ def needs_masks(exercise: str) -> bool:
     return bool(spec and spec.needs_masks)
 
 
+def mask_measures(exercise: str = AUTO) -> dict[str, Any]:
+    """The mask measures the pose stage takes for ``exercise`` (``auto``: for every exercise).
+
+    Each extra is named once: two plug-ins asking for the same extra share its measure.
+    """
+    specs = all_specs() if exercise == AUTO else tuple(s for s in [find(exercise)] if s)
+    measures: dict[str, Any] = {}
+    for spec in specs:
+        measures.update(spec.mask_measures)
+    return measures
+
+
 def fault_spec(code: str, exercise: str | None = None) -> FaultSpec | None:
     """The fault's spec, from ``exercise`` when given, else from the first exercise that has it."""
     spec = find(exercise)
@@ -174,3 +186,27 @@ def config_types() -> dict[str, type]:
 
 def default_configs() -> dict[str, Any]:
     return {s.id: s.config_type() for s in all_specs()}
+
+
+def complete_configs(configs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Every registered exercise's config: those given (checked), defaults for the rest.
+
+    A config under an unknown id or of the wrong type is refused here, once, with the fix,
+    instead of failing deep inside a rule.
+    """
+    complete = default_configs()
+    for exercise_id, config in (configs or {}).items():
+        spec = find(exercise_id)
+        if spec is None:
+            raise ConfigError(
+                f"Rule configs name an unknown exercise {exercise_id!r}.",
+                f"Use the exercise ids: {', '.join(exercise_ids())}.",
+            )
+        if not isinstance(config, spec.config_type):
+            raise ConfigError(
+                f"The {exercise_id} config must be a {spec.config_type.__name__}, "
+                f"got {type(config).__name__}.",
+                "Load configs with formcheck.engine.analyze.load_rule_configs(...).",
+            )
+        complete[exercise_id] = config
+    return complete

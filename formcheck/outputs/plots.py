@@ -55,14 +55,13 @@ def fault_colour(code: str, exercise: str | None = None) -> str:
 
 
 def signal_values(features: Features, key: str) -> np.ndarray:
-    """(T,) values of a feature or a derived signal (NaN where not measurable)."""
-    if key == "hip_bend":
-        # Signed bend of the shoulder-hip-ankle line: + hips posterior (piked), - sagging.
-        line = features.values["body_line_angle"]
-        with np.errstate(invalid="ignore"):
-            return line * np.sign(features.values["hip_line_offset"])
+    """(T,) values of a feature, or of a signal an exercise derives (NaN where not measurable)."""
     if key in features.values:
         return np.asarray(features.values[key], dtype=np.float64)
+    for spec in registry.all_specs():
+        for plot in spec.plots:
+            if plot.key == key and plot.derive is not None:
+                return np.asarray(plot.derive(features), dtype=np.float64)
     return np.full(len(features), np.nan)
 
 

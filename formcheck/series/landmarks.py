@@ -57,27 +57,6 @@ SIDE_PAIRS: dict[str, tuple[int, int]] = {
     "foot_index": (Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX),
 }
 
-# The 17 landmarks some public plank datasets keep (nose, shoulders to feet, no face or hands).
-PLANK_DATASET_17 = (
-    Landmark.NOSE,
-    Landmark.LEFT_SHOULDER,
-    Landmark.RIGHT_SHOULDER,
-    Landmark.LEFT_ELBOW,
-    Landmark.RIGHT_ELBOW,
-    Landmark.LEFT_WRIST,
-    Landmark.RIGHT_WRIST,
-    Landmark.LEFT_HIP,
-    Landmark.RIGHT_HIP,
-    Landmark.LEFT_KNEE,
-    Landmark.RIGHT_KNEE,
-    Landmark.LEFT_ANKLE,
-    Landmark.RIGHT_ANKLE,
-    Landmark.LEFT_HEEL,
-    Landmark.RIGHT_HEEL,
-    Landmark.LEFT_FOOT_INDEX,
-    Landmark.RIGHT_FOOT_INDEX,
-)
-
 # Skeleton edges for drawing.
 POSE_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),

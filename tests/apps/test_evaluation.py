@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from formcheck.apps.evaluation import (
-    EXERCISE_FAULTS,
-    LABEL_TO_FAULT,
     ClipOutcome,
     ManifestRow,
     all_fault_codes,
     evaluate_manifest,
+    exercise_faults,
     fault_scores,
+    label_to_fault,
     read_manifest,
     recognition_class,
     score_outcomes,
@@ -92,7 +92,7 @@ def test_shared_manifest_reads_if_present(shared_data):
     rows = read_manifest(manifest)
     assert len(rows) > 50
     assert all(r.path.is_file() for r in rows)
-    assert {r.label for r in rows} <= {"good", "unknown", *LABEL_TO_FAULT}
+    assert {r.label for r in rows} <= {"good", "unknown", *label_to_fault()}
 
 
 # ----------------------------------------------------------------------------- scoring
@@ -238,8 +238,8 @@ def test_recognition_class():
 
 
 def test_every_label_maps_to_a_known_code():
-    codes = {c for cs in EXERCISE_FAULTS.values() for c in cs}
-    assert set(LABEL_TO_FAULT.values()) <= codes
+    codes = {c for cs in exercise_faults().values() for c in cs}
+    assert set(label_to_fault().values()) <= codes
 
 
 # ----------------------------------------------------------------------------- running

@@ -33,8 +33,8 @@ from formcheck.apps.live import (
 )
 from formcheck.engine.pose_stage import SeriesBuilder
 from formcheck.errors import ConfigError, InputError
-from formcheck.exercises.base import FrameInput, frames_from_series
-from formcheck.features.frame_input import frame_observation
+from formcheck.exercises.base import FrameInput
+from formcheck.features.frame_input import frame_inputs, frame_observation
 from formcheck.features.view import FrameView
 from formcheck.frames import CameraSource, FrameSource, open_source
 from formcheck.outputs.speech import CuePolicy
@@ -236,7 +236,7 @@ def test_frame_input_equals_frames_from_series_on_varied_frames() -> None:
     builder = SeriesBuilder(truth("plank_sagging").source)
     for result, extra in zip(results, extras, strict=True):
         builder.append(result, extra)
-    offline = list(frames_from_series(builder.build()))
+    offline = list(frame_inputs(builder.build()))
     assert len(offline) == len(results)
     for result, extra, row in zip(results, extras, offline, strict=True):
         _equal_inputs(frame_observation(result, builder.source, extra)[0], row)
@@ -254,7 +254,7 @@ def test_frame_input_equals_frames_from_series_on_model_output(full_estimator) -
     builder = SeriesBuilder(info)
     for result in results:
         builder.append(result)
-    offline = list(frames_from_series(builder.build()))
+    offline = list(frame_inputs(builder.build()))
     for result, row in zip(results, offline, strict=True):
         _equal_inputs(frame_observation(result, info)[0], row)
 

@@ -9,7 +9,8 @@ import json
 import pytest
 
 from formcheck.cli.main import main
-from formcheck.engine.analyze import analyze_clip, analyze_series
+from formcheck.engine.analyze import analyze_series
+from formcheck.engine.clip import analyze_clip
 from formcheck.errors import ConfigError
 from formcheck.exercises.registry import normalise as normalise_exercise
 from formcheck.series.core import PoseSeries
@@ -84,7 +85,7 @@ def test_front_view_and_wrong_exercise_are_not_judged_as_side_faults(sample_anal
     ],
 )
 def test_real_deadlift_clips(shared_data, real_model, clip, fault):
-    result = analyze_clip(shared_clip(clip), "deadlift").result
+    result = analyze_clip(shared_clip(clip), exercise="deadlift").result
     assert result.assessable, result.reason
     assert ("rounded_back" in result.fault_codes) == fault
 

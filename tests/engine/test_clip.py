@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from formcheck.engine import clip, pose_stage
-from formcheck.engine.analyze import analyze_clip as analyze_clip_api
 from formcheck.engine.analyze import analyze_series
 from formcheck.engine.cache import LandmarkCache, options_token
 from formcheck.engine.options import EngineOptions
+from formcheck.errors import ConfigError
+from formcheck.exercises.config import preset
+from formcheck.exercises.plank.config import PlankConfig
 from formcheck.pose import ReplayPoseEstimator
 from formcheck.series.smoothing import smooth_offline
 from formcheck.synth import GroundTruth
@@ -109,13 +111,17 @@ def test_cache_keys_with_masks_match_the_entries_batch_wrote_before():
     assert clip.cache_key(CLIP, unmasked).options != options_token(before)
 
 
-def test_analyze_clip_sets_the_exercise_configs_and_progress_on_the_options(fake_stage):
-    from formcheck.engine.analyze import load_rule_configs
-
-    configs = load_rule_configs(strictness="strict")
-    base = EngineOptions(model="lite", max_size=480, with_masks=False)
-    analysis = analyze_clip_api(CLIP, "plank", pose_options=base, configs=configs, progress=False)
+def test_analyze_clip_builds_its_options_from_keywords(fake_stage):
+    analysis = clip.analyze_clip(
+        CLIP, exercise="plank", strictness="strict", max_size=480, with_masks=False, progress=False
+    )
     (ran,) = fake_stage
     assert (ran.exercise, ran.max_size, ran.progress, ran.masks) == ("plank", 480, False, False)
-    assert ran.configs is configs
+    strict = preset(PlankConfig, "strict")
+    assert ran.configs["plank"] == strict
     assert analysis.result.exercise == "plank"
+
+
+def test_analyze_clip_refuses_options_and_keywords_together():
+    with pytest.raises(ConfigError, match="not both"):
+        clip.analyze_clip(CLIP, EngineOptions(), exercise="plank")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from formcheck.engine.recognize import (
-    CLASSES,
     STILL_MAX_CONFIDENCE,
     SURE_CONFIDENCE,
     Recognition,
     recognize_exercise,
 )
+from formcheck.exercises import registry
 from formcheck.features.movement import hinge_phases, ramp, turning_points
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS, Landmark
@@ -234,7 +234,7 @@ def recognise(posture_n, **kwargs) -> Recognition:
 
 
 def _check_shape(rec: Recognition) -> None:
-    assert set(rec.scores) == set(CLASSES)
+    assert set(rec.scores) == set(registry.recognition_classes())
     assert sum(rec.scores.values()) == pytest.approx(1.0)
     assert all(0.0 <= v <= 1.0 for v in rec.scores.values())
     assert rec.exercise == max(rec.scores, key=rec.scores.get)

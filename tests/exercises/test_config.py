@@ -131,14 +131,15 @@ def test_toml_view_confidence_mistakes_are_refused_clearly(overrides, message, h
         assert hint in caught.value.hint
 
 
-def test_removed_settings_are_unknown():
+def test_retired_settings_are_refused_with_the_way_forward():
     # oblique_confidence moved into view_confidence; the rules' cue cool-downs are gone (the
-    # CuePolicy paces cues).
-    for config, key in [
-        (DeadliftConfig(), "oblique_confidence"),
-        (DeadliftConfig(), "cue_cooldown_s"),
-        (PlankConfig(), "cue_cooldown_s"),
-        (SwingConfig(), "cue_cooldown_s"),
+    # CuePolicy paces cues, set with live --cue-cooldown).
+    for config, key, hint in [
+        (DeadliftConfig(), "oblique_confidence", "[x.view_confidence]"),
+        (DeadliftConfig(), "cue_cooldown_s", "--cue-cooldown"),
+        (PlankConfig(), "cue_cooldown_s", "--cue-cooldown"),
+        (SwingConfig(), "cue_cooldown_s", "--cue-cooldown"),
     ]:
-        with pytest.raises(ConfigError, match="Unknown setting"):
+        with pytest.raises(ConfigError, match="no longer a rule setting") as caught:
             with_overrides(config, {key: 1.0}, "x")
+        assert hint in caught.value.hint

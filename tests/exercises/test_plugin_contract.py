@@ -78,7 +78,7 @@ def test_spec_is_complete_and_consistent(spec: ExerciseSpec):
     assert spec.name and spec.title and spec.badge
     assert spec.faults, "an exercise checks at least one fault"
     for fault in spec.faults:
-        assert fault.code.isidentifier() and fault.name and fault.spoken
+        assert fault.code.isidentifier() and fault.spoken
         assert fault.colour.startswith("#") and len(fault.colour) == 7
         assert fault.worst_signal is None or _is_signal(fault.worst_signal)
         assert fault.worst_direction in (-1, 0, 1)
@@ -150,6 +150,25 @@ class _nothing:
         return False
 
 
+def test_a_fault_code_shared_by_exercises_is_presented_the_same_way():
+    """Outputs that know only a code (a spoken cue, a plot colour) take the first exercise
+    that has it: two exercises sharing a code must agree on how it is presented."""
+    by_code: dict[str, set] = {}
+    for spec in all_specs_with_toy():
+        for fault in spec.faults:
+            shown = (fault.spoken, fault.colour, fault.manifest_label)
+            by_code.setdefault(fault.code, set()).add(shown)
+    assert {code: shown for code, shown in by_code.items() if len(shown) > 1} == {}
+
+
+@pytest.mark.parametrize("spec", all_specs_with_toy(), ids=lambda s: s.id)
+def test_strictness_presets_change_the_thresholds(spec: ExerciseSpec):
+    """--strictness must mean something for every exercise: relaxed, standard and strict
+    differ (a config without presets would make the flag silently do nothing)."""
+    configs = {level: preset(spec.config_type, level) for level in STRICTNESS}
+    assert configs["relaxed"] != configs["strict"]
+
+
 def test_registering_a_taken_id_is_refused():
     with pytest.raises(ValueError, match="taken"):
         registry.register(replace(TOY_SPEC, id=registry.exercise_ids()[0]))
@@ -218,6 +237,9 @@ def test_toy_through_analyze_reports_video_and_exports(toy, tmp_path, capsys):
     # HTML report: title, reps card, the fault by its cue, the toy's own plots.
     page = out["v.html"].read_text()
     assert "Good morning" in page and "Knee flexion" in page and "Keep the knees soft" in page
+    # The reps card and the reps table, with the spec's key moment as a column.
+    assert f'<div class="k">reps</div><div class="v">{REPS}</div>' in page
+    assert '<section id="reps">' in page and f"<th>{TOY_SPEC.key_moment}</th>" in page
     # Annotated video: a real H.264 file with every frame of the clip.
     capture = cv2.VideoCapture(str(out["v.mp4"]))
     frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from formcheck.exercises.base import (
     Event,
@@ -42,6 +43,12 @@ class GoodMorningConfig:
     down_deg: float = 45.0  # hip flexion that starts a rep
     up_deg: float = 20.0  # hip flexion that ends it (standing)
     knee_limit_deg: float = 100.0  # knee flexion past this in a rep: knees_bent
+
+    # --strictness: how much knee bend is tolerated.
+    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
+        "relaxed": {"knee_limit_deg": 120.0},
+        "strict": {"knee_limit_deg": 80.0},
+    }
 
 
 @dataclass
@@ -161,7 +168,6 @@ TOY_SPEC = ExerciseSpec(
     faults=(
         FaultSpec(
             KNEES_BENT,
-            name="knees bent",
             spoken="soft knees, hips back",
             colour="#009e73",
             manifest_label="kneesbent",

@@ -25,7 +25,6 @@ from formcheck.frames.core import rotate_clockwise, sane_fps, scaled_size
 
 av = pytest.importorskip("av")
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -541,10 +540,10 @@ def test_invalid_options_are_config_errors(options: dict, message: str) -> None:
 # --------------------------------------------------------------------------- real footage
 @pytest.mark.shared
 def test_real_clip_frame_count_matches_manifest(shared_data) -> None:
-    clip = SHARED_DATA / "clips" / "plank_good_side_01.mp4"
-    manifest = SHARED_DATA / "MANIFEST.csv"
+    clip = shared_data / "clips" / "plank_good_side_01.mp4"
+    manifest = shared_data / "MANIFEST.csv"
     if not clip.is_file() or not manifest.is_file():
-        pytest.skip(f"real clips not available at {SHARED_DATA}")
+        pytest.skip(f"real clips not available at {shared_data}")
     with manifest.open(newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if r["file"] == clip.name)
     with open_source(clip, max_size=320, stride=4) as source:

@@ -323,15 +323,13 @@ def test_write_outputs_from_saved_landmarks_finds_the_video_beside_them(plank, t
 def test_end_to_end_with_the_lite_model(tmp_path):
     """analyze_clip with the real (lite) model, then every output through the CLI helper."""
     from formcheck.cli.outputs import write_outputs
-    from formcheck.engine.analyze import analyze_clip
+    from formcheck.engine.clip import analyze_clip
     from formcheck.engine.options import EngineOptions
 
     clip = SAMPLES / "kbswing_leanback.mp4"
     analysis = analyze_clip(
         clip,
-        "kbswing",
-        pose_options=EngineOptions(model="lite", stride=3, with_masks=False),
-        progress=False,
+        EngineOptions(exercise="kbswing", model="lite", stride=3, with_masks=False, progress=False),
     )
     args = analyze_parser().parse_args(
         [

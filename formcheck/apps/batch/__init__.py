@@ -50,9 +50,6 @@ from formcheck.apps.batch.task import (
 from formcheck.engine.options import EngineOptions
 from formcheck.engine.pose_stage import EstimatorFactory
 
-# benchmarks/batch_speed.py starts its own pools with the batch's worker initializer.
-_init_worker = init_worker
-
 __all__ = [
     "FAULT_COLUMNS",
     "OUTPUT_SUFFIXES",

@@ -89,7 +89,7 @@ class LiveCoach:
         self.width, self.height = int(source.width), int(source.height)
         self.requested = registry.normalise(exercise)
         self.exercise: str | None = None if self.requested == registry.AUTO else self.requested
-        self.configs = configs if configs is not None else registry.default_configs()
+        self.configs = registry.complete_configs(configs)
         self.policy = policy or CuePolicy()
         self.recognition_settings = recognition or RecognitionSettings()
         self.model = model

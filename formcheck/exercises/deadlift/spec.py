@@ -15,6 +15,7 @@ from formcheck.exercises.spec import (
     band,
     ref,
 )
+from formcheck.features.silhouette import back_profile_measure
 
 PLOTS = (
     HIP_FLEXION,
@@ -51,7 +52,6 @@ SPEC = ExerciseSpec(
     faults=(
         FaultSpec(
             "rounded_back",
-            name="rounded back",
             spoken="chest up, flat back",
             colour="#d55e00",
             manifest_label="roundedback",
@@ -61,7 +61,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "squatting",
-            name="squatting",
             spoken="hips back, don't squat",
             colour="#cc79a7",
             worst_signal="knee_flexion",
@@ -80,7 +79,7 @@ SPEC = ExerciseSpec(
     rule_type=DeadliftRule,
     recognizer=RECOGNIZER,
     # The silhouette (segmentation mask) is the second, independent rounded-back signal.
-    needs_masks=True,
+    mask_measures={"back_profile": back_profile_measure},
     missing_extras={
         "back_profile": "These landmarks were saved without the person's silhouette, so the "
         "rounded-back check used the head position only and is less reliable: analyse the "

@@ -67,7 +67,6 @@ SPEC = ExerciseSpec(
     faults=(
         FaultSpec(
             "leaning_back",
-            name="leaning back",
             spoken="stand tall, don't lean back",
             colour="#d55e00",
             manifest_label="leanback",
@@ -76,7 +75,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "on_toes",
-            name="on the toes",
             spoken="weight in your heels",
             colour="#e69f00",
             manifest_label="toes",
@@ -85,7 +83,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "arms_lifting",
-            name="arms lifting the bell",
             spoken="drive with the hips, arms relaxed",
             colour="#0072b2",
             manifest_label="armlift",
@@ -94,7 +91,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "squatting",
-            name="squatting",
             spoken="hips back, don't squat",
             colour="#cc79a7",
             worst_signal="knee_flexion",

@@ -1,9 +1,19 @@
 """The plank plug-in: forearm or high plank, on the toes or on the knees."""
 
+import numpy as np
+
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.exercises.plank.recognition import RECOGNIZER
-from formcheck.exercises.plank.session import NAMES, PlankRule
+from formcheck.exercises.plank.session import PlankRule
 from formcheck.exercises.spec import ExerciseSpec, FaultSpec, KeyAngle, Measure, PlotSpec, band
+
+
+def hip_bend(features) -> np.ndarray:
+    """Signed bend of the shoulder-hip-ankle line: + hips posterior (piked), - sagging."""
+    line = features.values["body_line_angle"]
+    with np.errstate(invalid="ignore"):
+        return line * np.sign(features.values["hip_line_offset"])
+
 
 PLOTS = (
     PlotSpec(
@@ -17,6 +27,7 @@ PLOTS = (
             band(c.hip_bend_offset_deg - c.hip_sag_deg, False, "sagging")
             + band(c.hip_bend_offset_deg + c.hip_pike_deg, True, "piked")
         ),
+        derive=hip_bend,
     ),
     PlotSpec(
         "head_pitch",
@@ -62,7 +73,6 @@ SPEC = ExerciseSpec(
     faults=(
         FaultSpec(
             "hips_sagging",
-            name=NAMES["hips_sagging"],
             spoken="hips up",
             colour="#d55e00",
             manifest_label="sagging",
@@ -71,7 +81,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "hips_piked",
-            name=NAMES["hips_piked"],
             spoken="hips down",
             colour="#e69f00",
             manifest_label="piked",
@@ -80,7 +89,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "neck_not_neutral",
-            name=NAMES["neck_not_neutral"],
             spoken="neck neutral, look down",
             colour="#cc79a7",
             worst_signal="head_pitch",
@@ -92,7 +100,6 @@ SPEC = ExerciseSpec(
         ),
         FaultSpec(
             "elbows_not_under_shoulders",
-            name=NAMES["elbows_not_under_shoulders"],
             spoken="elbows under your shoulders",
             colour="#0072b2",
             worst_signal="upper_arm_from_vertical",

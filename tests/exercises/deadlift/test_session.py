@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from formcheck.errors import ConfigError
-from formcheck.exercises.base import EventKind, frames_from_series
+from formcheck.exercises.base import EventKind
 from formcheck.exercises.config import load_configs, preset, with_overrides
 from formcheck.exercises.deadlift.session import (
     FRONT_VIEW_REASON,
@@ -19,9 +18,11 @@ from formcheck.exercises.deadlift.session import (
 )
 from formcheck.exercises.deadlift.signals import back_bulge, posterior_profile
 from formcheck.features.core import compute_features
+from formcheck.features.frame_input import frame_inputs
 from formcheck.features.silhouette import PROFILE_POSITIONS
 from formcheck.outputs.speech import CuePolicy
 from formcheck.series.core import PoseSeries, SourceInfo
+from tests.conftest import shared_path
 from tests.exercises.deadlift.factories import (
     CONVENTIONAL_BOTTOM,
     RDL_BOTTOM,
@@ -31,8 +32,6 @@ from tests.exercises.deadlift.factories import (
     build_series,
     deadlift_reps,
 )
-
-SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 FLAT = 0.0
 ROUNDED = 40.0  # deg of spine flexion at the bottom: clearly past the 15-20 deg cue
@@ -90,7 +89,7 @@ def test_clean_conventional_reps():
         f"Rep {i}" for i in range(1, 6)
     ]
     # key_ms is the lockout: the torso is upright there.
-    lean = {f.time_ms: f.features["trunk_inclination"] for f in frames_from_series(series)}
+    lean = {f.time_ms: f.features["trunk_inclination"] for f in frame_inputs(series)}
     for rep in result.reps:
         assert rep.start_ms < rep.key_ms < rep.end_ms
         assert lean[rep.key_ms] < 5.0
@@ -132,7 +131,7 @@ def test_no_phantom_reps_from_small_bends_and_walking(lean):
 def test_no_rep_from_a_twitch():
     """Two frames of a bottom pose while standing (a tracking glitch) make no rep."""
     series = build_series(deadlift_reps(reps=2))
-    lean = np.array([f.features["trunk_inclination"] for f in frames_from_series(series)])
+    lean = np.array([f.features["trunk_inclination"] for f in frame_inputs(series)])
     assert lean[15:25].max() < 5  # standing, before the set-up
     image = series.image.copy()
     image[20:22] = image[int(np.argmax(lean))]
@@ -305,7 +304,7 @@ def test_stand_up_offline_equals_incremental(settle):
     offline = rule.evaluate(series)
     session = rule.session()
     live_events = []
-    frames = list(frames_from_series(series))
+    frames = list(frame_inputs(series))
     for n, frame in enumerate(frames, 1):
         live_events += session.update(frame)
         if n in (len(frames) // 2, len(frames) - 20):
@@ -554,7 +553,7 @@ def test_offline_equals_incremental():
     offline = rule.evaluate(series)
     session = rule.session()
     live_events = []
-    for frame in frames_from_series(series):
+    for frame in frame_inputs(series):
         live_events += session.update(frame)
     live = session.finish()
     assert live.reps == offline.reps
@@ -565,7 +564,7 @@ def test_offline_equals_incremental():
 def test_finish_on_a_prefix_equals_evaluating_the_prefix():
     series = build_series(deadlift_reps(reps=3, spine=[ROUNDED, 0, ROUNDED]))
     rule = DeadliftRule()
-    frames = list(frames_from_series(series))
+    frames = list(frame_inputs(series))
     for n in (len(series) // 3, len(series) // 2, len(series) - 7):
         session = rule.session()
         for frame in frames[:n]:
@@ -594,7 +593,7 @@ def test_result_is_json_safe():
 # ----------------------------------------------------------------------------- real data
 def test_real_bottom_poses_count_as_the_bottom(shared_data):
     """Labelled 'down' (bar on the floor) poses of real lifters start a rep's bottom phase."""
-    path = SHARED_DATA / "keypoints" / "deadlift_mattiolato_down_phase.csv"
+    path = shared_path("keypoints", "deadlift_mattiolato_down_phase.csv")
     if not path.is_file():
         pytest.skip("../shared/data/keypoints is absent")
     rows = np.genfromtxt(path, delimiter=",")[:, 1:].reshape(-1, 33, 3)

@@ -6,14 +6,13 @@ import csv
 import json
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from formcheck.datasets.swing_tracks import read_swing_groundtruth, read_swing_track
 from formcheck.errors import ConfigError, InputError
-from formcheck.exercises.base import EventKind, frames_from_series
+from formcheck.exercises.base import EventKind
 from formcheck.exercises.config import load_configs, preset, with_overrides
 from formcheck.exercises.kbswing.session import (
     CUES,
@@ -22,12 +21,13 @@ from formcheck.exercises.kbswing.session import (
     SwingConfig,
     _sustained,
 )
+from formcheck.features.frame_input import frame_inputs
 from formcheck.outputs.speech import CuePolicy
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.smoothing import ButterworthSmoother
+from tests.conftest import shared_path
 from tests.exercises.kbswing.factories import swing_angles, swing_series
 
-KEYPOINTS = Path(__file__).resolve().parents[4] / "shared" / "data" / "keypoints"
 RULE = KettlebellSwingRule()
 
 
@@ -108,7 +108,7 @@ def test_rep_event_fires_near_the_top():
     series = swing_series(3)
     session = RULE.session()
     times = []
-    for frame in frames_from_series(series):
+    for frame in frame_inputs(series):
         times += [e.time_ms for e in session.update(frame) if e.kind == "rep"]
     _, _, tops = swing_angles(3)
     # Counted as the bell floats, at most a few frames after the top.
@@ -490,7 +490,7 @@ def test_offline_equals_incremental():
     offline = evaluate(series)
     session = RULE.session()
     streamed = []
-    for frame in frames_from_series(series):
+    for frame in frame_inputs(series):
         streamed += session.update(frame)
     manual = session.finish()
     assert comparable(manual) == comparable(offline)
@@ -502,7 +502,7 @@ def test_offline_equals_incremental():
 def test_finish_on_a_prefix_equals_evaluating_the_prefix(n):
     series = swing_series(4, squat=0.8, lean_back_deg=22)
     session = RULE.session()
-    for i, frame in enumerate(frames_from_series(series)):
+    for i, frame in enumerate(frame_inputs(series)):
         if i == n:
             break
         session.update(frame)
@@ -514,7 +514,7 @@ def test_finish_on_a_prefix_equals_evaluating_the_prefix(n):
 def test_finish_mid_set_does_not_change_the_end_result():
     series = swing_series(4, lean_back_deg=22)
     session = RULE.session()
-    for i, frame in enumerate(frames_from_series(series)):
+    for i, frame in enumerate(frame_inputs(series)):
         session.update(frame)
         if i % 17 == 0:
             session.finish()
@@ -522,7 +522,7 @@ def test_finish_mid_set_does_not_change_the_end_result():
 
 
 def test_standing_for_long_keeps_memory_bounded():
-    frames = list(frames_from_series(swing_series(2)))
+    frames = list(frame_inputs(swing_series(2)))
     session = RULE.session()
     for frame in frames:
         session.update(frame)
@@ -589,7 +589,7 @@ def _landmark_names() -> list[str]:
 
 # ----------------------------------------------------------------------------- real tracks
 def _track(name: str) -> PoseSeries:
-    path = KEYPOINTS / name
+    path = shared_path("keypoints", name)
     if not path.is_file():
         pytest.skip(f"{name} not available (../shared/data is absent)")
     return ButterworthSmoother().smooth(read_swing_track(path).series)
@@ -598,7 +598,9 @@ def _track(name: str) -> PoseSeries:
 @pytest.mark.shared
 def test_real_four_rep_track_matches_its_ground_truth(shared_data):
     series = _track("kbswing_idvorkin_swing-sample-4reps_good.csv")
-    gt = read_swing_groundtruth(KEYPOINTS / "kbswing_idvorkin_swing-sample-4reps_groundtruth.json")
+    gt = read_swing_groundtruth(
+        shared_path("keypoints", "kbswing_idvorkin_swing-sample-4reps_groundtruth.json")
+    )
     result = evaluate(series)
     assert result.assessable and result.view.view == "side"
     # Four backswings, each followed by a top (the fourth at the clip's last frames).

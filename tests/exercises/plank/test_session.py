@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import tests.exercises.plank.factories as fp
-from formcheck.datasets.plank_tables import estimate_aspect, read_plank_table
+from formcheck.datasets.plank_tables import PLANK_DATASET_17, estimate_aspect, read_plank_table
 from formcheck.errors import ConfigError, InputError
-from formcheck.exercises.base import frames_from_series
 from formcheck.exercises.config import preset, with_overrides
 from formcheck.exercises.plank.session import (
     FAULT_CODES,
@@ -21,11 +20,12 @@ from formcheck.exercises.plank.session import (
     classify_plank_frames,
     classify_series_frames,
 )
-from formcheck.series.landmarks import PLANK_DATASET_17, Landmark
+from formcheck.features.frame_input import frame_inputs
+from formcheck.series.landmarks import Landmark
 from formcheck.series.smoothing import ButterworthSmoother
+from tests.conftest import shared_path
 from tests.exercises.plank.factories import EARS, FEET, concat, ramp
 
-SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 # 15 fps keeps the tests fast; timing logic is in milliseconds, so nothing depends on it.
 FPS = 15.0
 
@@ -397,7 +397,7 @@ def test_offline_equals_incremental():
     offline = rule.evaluate(series)
     session = rule.session()
     live_events = []
-    for frame in frames_from_series(series):
+    for frame in frame_inputs(series):
         live_events += session.update(frame)
     live = session.finish()
     assert _strip(live) == _strip(offline)
@@ -406,7 +406,7 @@ def test_offline_equals_incremental():
 
     for stop in (20, 75, 100):
         prefix = rule.session()
-        for i, frame in enumerate(frames_from_series(series)):
+        for i, frame in enumerate(frame_inputs(series)):
             if i >= stop:
                 break
             prefix.update(frame)
@@ -418,7 +418,7 @@ def test_events_are_returned_as_they_happen():
     series = plank_series(10, bend_deg=ramp(n, FPS, 4.0, -20.0), noise_px=1.0)
     session = PlankRule().session()
     seen: dict[str, float] = {}
-    for frame in frames_from_series(ButterworthSmoother().smooth(series)):
+    for frame in frame_inputs(ButterworthSmoother().smooth(series)):
         for event in session.update(frame):
             seen.setdefault(event.kind, frame.time_ms)
     # The hold is confirmed after ~1 s, the fault after ~1 s of sag, form broke after 2.5 s.
@@ -505,7 +505,7 @@ HIP_TABLES = (
 
 
 def test_real_hip_tables_macro_f1(shared_data):
-    paths = [SHARED_DATA / "keypoints" / name for name in HIP_TABLES]
+    paths = [shared_path("keypoints", name) for name in HIP_TABLES]
     if not all(p.is_file() for p in paths):
         pytest.skip("plank keypoint tables not available (../shared/data is absent)")
     from formcheck.apps.heldout import class_scores
