@@ -30,7 +30,16 @@ from formcheck.features.core import FEATURE_NAMES
 from formcheck.series.core import PoseSeries
 from formcheck.series.landmarks import POSE_CONNECTIONS
 from tests.exercises.deadlift.factories import CONVENTIONAL_BOTTOM, build_series, deadlift_reps
-from tests.exercises.toy_exercise import KNEES_BENT, TOY_ID, TOY_SPEC, GoodMorningConfig
+from tests.exercises.plank.factories import plank_series, ramp
+from tests.exercises.toy_exercise import (
+    HOLD_ID,
+    HOLD_SPEC,
+    KNEES_BENT,
+    LINE_BROKEN,
+    TOY_ID,
+    TOY_SPEC,
+    GoodMorningConfig,
+)
 
 STRICTNESS = ("relaxed", "standard", "strict")
 REPS = 3
@@ -42,8 +51,29 @@ def toy():
         yield spec
 
 
+@pytest.fixture
+def hold_toy():
+    with registry.registered(HOLD_SPEC) as spec:
+        yield spec
+
+
+FPS = 30.0
+BREAK_S = 3.0  # the hold toy's line bends past its limit from here
+
+
+def bending_plank(name: str = "forearmhold.mp4") -> PoseSeries:
+    """A 6 s forearm plank whose hips sag 20 deg from 3 s on."""
+    n = int(6.0 * FPS)
+    series = plank_series(duration_s=6.0, fps=FPS, bend_deg=ramp(n, FPS, BREAK_S, -20.0))
+    series.source = replace(series.source, name=name, frame_count=len(series))
+    return series
+
+
+TOYS = (TOY_SPEC, HOLD_SPEC)  # a rep exercise and a hold exercise formcheck does not ship
+
+
 def all_specs_with_toy() -> list[ExerciseSpec]:
-    with registry.registered(TOY_SPEC):
+    with registry.registered(TOY_SPEC), registry.registered(HOLD_SPEC):
         return list(registry.all_specs())
 
 
@@ -104,7 +134,7 @@ def test_config_presets_and_plot_bands_are_typed(spec: ExerciseSpec):
 
 @pytest.mark.parametrize("spec", all_specs_with_toy(), ids=lambda s: s.id)
 def test_rule_judges_a_series_within_its_declared_faults(spec: ExerciseSpec):
-    with registry.registered(TOY_SPEC) if spec is TOY_SPEC else _nothing():
+    with registry.registered(spec) if spec in TOYS else _nothing():
         from formcheck.engine.analyze import analyze_series
 
         result = analyze_series(hinge_series(), spec.id, registry.default_configs())
@@ -311,3 +341,49 @@ def test_toy_in_the_live_loop_on_a_file(toy, tmp_path):
     assert first_set["exercise"] == TOY_ID
     assert first_set["result"]["summary"]["rep_count"] == REPS
     assert any("Keep the knees soft" in line or "soft knees" in line for line in lines), lines
+
+
+def test_hold_toy_through_analyze_reports_video_and_live(hold_toy, tmp_path, capsys):
+    """A hold exercise gets the hold clock, the hold cards and the set's end, everywhere."""
+    from formcheck.apps.live import LiveCoach, run_live
+    from formcheck.cli.main import main
+    from formcheck.frames.opener import open_source
+    from formcheck.outputs.annotate import counter_texts
+    from formcheck.outputs.speech import CuePolicy
+    from formcheck.pose.replay import ReplayPoseEstimator
+
+    series = bending_plank()
+    video = draw_video(series, tmp_path / "forearmhold.mp4")
+    landmarks = series.save(tmp_path / "forearmhold.npz")
+    report, annotated, out_json = tmp_path / "h.html", tmp_path / "h.mp4", tmp_path / "h.json"
+    code = main(
+        ["analyze", str(landmarks), "--exercise", HOLD_ID, "--json", str(out_json)]
+        + ["--report", str(report), "--annotate", str(annotated)]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "Forearm hold" in printed
+    verdict = json.loads(out_json.read_text())["result"]
+    summary = verdict["summary"]
+    assert summary["hold_s"] > 5.0
+    assert BREAK_S * 1000 <= summary["form_broke_ms"] <= (BREAK_S + 1.5) * 1000
+    assert summary["good_form_s"] < summary["hold_s"]
+    assert {f["code"] for f in verdict["faults"]} == {LINE_BROKEN}
+    page = report.read_text()
+    assert '<div class="k">hold</div>' in page and '<div class="k">form broke at</div>' in page
+    assert "<h2>Reps</h2>" not in page
+    capture = cv2.VideoCapture(str(annotated))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == len(series)
+    capture.release()
+    # The overlay's counter is the hold clock, not a rep count.
+    from formcheck.engine.analyze import analyze_series
+
+    result = analyze_series(series, HOLD_ID, registry.default_configs())
+    counters = counter_texts(result, series.time_ms)
+    assert counters[-1].startswith("Hold") and "Reps" not in counters[-1]
+    # Live on the file: the set ends with the form-broke cue and its hold time.
+    lines: list[str] = []
+    with open_source(video) as source:
+        coach = LiveCoach(source.info, exercise=HOLD_ID, policy=CuePolicy())
+        run_live(source, ReplayPoseEstimator(series), coach, echo=lines.append)
+    assert any("straight line" in line.lower() for line in lines), lines

@@ -192,3 +192,141 @@ TOY_SPEC = ExerciseSpec(
     recognizer=GoodMorningRecognizer(),
     order=900,
 )
+
+
+# ------------------------------------------------------------------------ a hold exercise
+HOLD_ID = "forearmhold"
+LINE_BROKEN = "line_broken"
+LINE_CUE = "Keep one straight line from shoulders to ankles"
+
+
+@dataclass(frozen=True)
+class ForearmHoldConfig:
+    # The body counts as in position when the trunk is this close to horizontal (deg).
+    min_trunk_deg: float = 60.0
+    max_trunk_deg: float = 120.0
+    line_limit_deg: float = 10.0  # body-line bend past this is a broken line
+    broke_after_s: float = 1.0  # a broken line held this long ends the set ("form broke")
+
+    PRESETS: ClassVar[dict[str, dict[str, float]]] = {
+        "relaxed": {"line_limit_deg": 15.0},
+        "strict": {"line_limit_deg": 6.0},
+    }
+
+
+@dataclass
+class ForearmHoldSession(RuleSession):
+    """A hold timer: time in position, time in good form, and when form broke."""
+
+    config: ForearmHoldConfig
+    events: list[Event] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    _start: float | None = None
+    _last_in: float | None = None
+    _bad_since: float | None = None
+    _broke_ms: float | None = None
+    _first_ms: float | None = None
+    _last_ms: float = 0.0
+
+    def update(self, frame: FrameInput) -> list[Event]:
+        if self._first_ms is None:
+            self._first_ms = frame.time_ms
+        self._last_ms = frame.time_ms
+        trunk = frame.features.get("trunk_inclination", math.nan)
+        line = frame.features.get("body_line_angle", math.nan)
+        c = self.config
+        out: list[Event] = []
+        in_position = frame.detected and c.min_trunk_deg <= trunk <= c.max_trunk_deg
+        if in_position and self._start is None:
+            self._start = frame.time_ms
+            out.append(Event("hold_started", frame.time_ms, "Hold started."))
+        if in_position:
+            self._last_in = frame.time_ms
+            bad = math.isfinite(line) and line > c.line_limit_deg
+            if bad and self._bad_since is None:
+                self._bad_since = frame.time_ms
+            elif not bad:
+                self._bad_since = None
+            long_enough = (
+                self._bad_since is not None
+                and frame.time_ms - self._bad_since >= c.broke_after_s * 1000.0
+            )
+            if long_enough and self._broke_ms is None:
+                self._broke_ms = self._bad_since
+                self.faults.append(
+                    Fault(
+                        code=LINE_BROKEN,
+                        cue=LINE_CUE,
+                        start_ms=self._bad_since,
+                        end_ms=frame.time_ms,
+                        rep=None,
+                        severity=min(1.0, (line - c.line_limit_deg) / 20.0),
+                        confidence=1.0,
+                        measured={"body_line_angle": line},
+                        thresholds={"body_line_angle": c.line_limit_deg},
+                    )
+                )
+                out.append(Event("form_broke", self._bad_since, LINE_CUE, LINE_BROKEN, 1.0))
+        self.events.extend(out)
+        return out
+
+    def finish(self) -> ExerciseResult:
+        held = 0.0 if self._start is None else ((self._last_in or self._start) - self._start)
+        good = held if self._broke_ms is None else self._broke_ms - (self._start or 0.0)
+        events = list(self.events)
+        if self._start is not None:
+            events.append(Event("hold_ended", self._last_in or self._start, "Hold ended."))
+        first = self._first_ms or 0.0
+        return ExerciseResult(
+            exercise=HOLD_ID,
+            faults=list(self.faults),
+            events=events,
+            summary=SetSummary(
+                duration_s=(self._last_ms - first) / 1000.0,
+                hold_s=held / 1000.0,
+                good_form_s=max(0.0, good) / 1000.0,
+                form_broke_ms=self._broke_ms,
+            ),
+        )
+
+
+class ForearmHoldRule(ExerciseRule):
+    exercise = HOLD_ID
+    config_type = ForearmHoldConfig
+
+    def session(self) -> ForearmHoldSession:
+        return ForearmHoldSession(self.config)
+
+
+HOLD_SPEC = ExerciseSpec(
+    id=HOLD_ID,
+    name="forearm hold",
+    title="Forearm hold",
+    badge="HOLD",
+    aliases=("hold",),
+    measure=Measure.HOLD,
+    faults=(
+        FaultSpec(
+            LINE_BROKEN,
+            spoken="straight line",
+            colour="#56b4e9",
+            worst_signal="body_line_angle",
+            worst_direction=1,
+        ),
+    ),
+    key_angles=(KeyAngle("body line", "body_line_angle"),),
+    plots=(
+        PlotSpec(
+            "body_line_angle",
+            "Body line",
+            "deg",
+            "0 straight",
+            faults=(LINE_BROKEN,),
+            bands=lambda c: band(c.line_limit_deg, True, "line broken"),
+        ),
+    ),
+    config_type=ForearmHoldConfig,
+    rule_type=ForearmHoldRule,
+    judges_stills=True,
+    order=901,
+)
