@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from formcheck.errors import ConfigError
 from formcheck.features.frame_input import FrameInput
-from formcheck.features.view import View
+from formcheck.features.view import View, ViewAssessment
 from formcheck.series.core import PoseSeries
 from formcheck.series.jsonable import json_safe
 
@@ -147,7 +147,7 @@ class ExerciseResult:
     events: list[Event] = field(default_factory=list)
     summary: SetSummary = field(default_factory=SetSummary)
     not_judged: dict[str, str] = field(default_factory=dict)  # fault code -> reason
-    view: Any = None  # formcheck.features.view.ViewAssessment
+    view: ViewAssessment | None = None  # the clip's camera view, when it had frames
     recognition: dict[str, float] | None = None  # exercise -> confidence when auto-detected
     disclaimer: str = DISCLAIMER
 
@@ -156,10 +156,7 @@ class ExerciseResult:
         return {f.code for f in self.faults}
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.view is not None and hasattr(self.view, "__dataclass_fields__"):
-            data["view"] = asdict(self.view)
-        return json_safe(data)
+        return json_safe(asdict(self))
 
 
 class RuleSession(ABC):

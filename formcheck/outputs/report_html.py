@@ -263,8 +263,8 @@ def _summary_section(
         if summary.mean_rep_s:
             cards.append(_card("tempo", f"{summary.mean_rep_s:.1f} s per rep"))
     view = result.view
-    if view is not None and getattr(view, "view", None):
-        facing = f", facing {view.facing}" if getattr(view, "facing", None) else ""
+    if view is not None and view.view:
+        facing = f", facing {view.facing}" if view.facing else ""
         cards.append(_card("camera view", f"{view.view}{facing}"))
     if result.recognition:
         best = max(result.recognition.items(), key=lambda kv: kv[1])

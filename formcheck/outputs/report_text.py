@@ -76,8 +76,8 @@ def format_result(result: ExerciseResult, source_name: str = "") -> str:
         best = max(result.recognition.items(), key=lambda kv: kv[1])
         lines.append(f"recognised as {best[0]} ({best[1]:.0%})")
     view = result.view
-    if view is not None and getattr(view, "view", None):
-        facing = f", facing {view.facing}" if getattr(view, "facing", None) else ""
+    if view is not None and view.view:
+        facing = f", facing {view.facing}" if view.facing else ""
         lines.append(f"camera view: {view.view}{facing}")
     if not result.assessable:
         lines.append(f"NOT ASSESSABLE: {result.reason}")

@@ -30,6 +30,7 @@ import queue
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -171,6 +172,10 @@ class Speaker(Protocol):
         """Check on the phrase being spoken (cheap; lets a failure be reported promptly)."""
         ...
 
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the phrase being spoken is finished (or ``timeout`` seconds pass)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -184,6 +189,9 @@ class NullSpeaker:
         return False
 
     def poll(self) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> None:
         pass
 
     def close(self) -> None:
@@ -350,6 +358,11 @@ class Pyttsx3Speaker:
             self._speaking.clear()
             if self._on_warning is not None:
                 self._on_warning(message)
+
+    def wait(self, timeout: float | None = None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._speaking.is_set() and (deadline is None or time.monotonic() < deadline):
+            time.sleep(0.02)
 
     def close(self) -> None:
         with contextlib.suppress(queue.Full):

@@ -107,6 +107,9 @@ class FakeSpeaker:
     def poll(self) -> None:
         pass
 
+    def wait(self, timeout: float | None = None) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

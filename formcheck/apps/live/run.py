@@ -199,9 +199,7 @@ def run_live(
         run.ended_by = ended_by
         close_set(ended_by)
         coach.close()
-        speaker_wait = getattr(speaker, "wait", None)
-        if callable(speaker_wait):
-            speaker_wait(timeout=5.0)
+        speaker.wait(timeout=5.0)
     if path is not None and run.sets:
         # Once more with the run's final state (ended_by, error, totals).
         run.summary_path = save_summary(path, run, say)
