@@ -264,5 +264,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def entry(argv: Sequence[str] | None = None) -> int:
+    """The ``formcheck`` command (and ``python -m formcheck``): :func:`main` in a process that
+    refuses internet sockets, so nothing it runs (MediaPipe's metrics uploader included) can
+    send anything off the machine. Only ``batch --scheduler`` talks to a Dask cluster and keeps
+    the network (the README says what that means). Not done in :func:`main` itself, which tests
+    and notebooks call inside processes that need their sockets.
+    """
+    from formcheck.offline import forbid_network
+
+    args, _ = build_parser().parse_known_args(argv)
+    if not getattr(args, "scheduler", None):
+        forbid_network()
+    return main(argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())
