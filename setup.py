@@ -25,6 +25,10 @@ class BuildWithModels(build_py):
             source = ROOT / "models" / name
             if source.is_file():
                 shutil.copy2(source, target / name)
+        # The bundles are modified Apache-2.0 works: their provenance and the note of what
+        # models/build.py changed travel with them (Apache-2.0 section 4), with the licence.
+        shutil.copy2(ROOT / "models" / "README.md", target / "NOTICE.md")
+        shutil.copy2(ROOT / "LICENSE", target / "LICENSE")
 
 
 setup(cmdclass={"build_py": BuildWithModels})

@@ -78,7 +78,7 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
         "--cache",
         default=None,
         metavar="DIR",
-        help="cache folder (default $FORMCHECK_CACHE, else ~/.cache/formcheck/landmarks; "
+        help="cache folder (default $FORMCHECK_CACHE, else $XDG_CACHE_HOME/formcheck/landmarks or ~/.cache/formcheck/landmarks; "
         "on a Dask cluster: each worker's own default)",
     )
     cache.add_argument(

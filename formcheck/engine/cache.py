@@ -43,11 +43,15 @@ _CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
-    """``$FORMCHECK_CACHE`` if set (and not empty), else ``~/.cache/formcheck/landmarks``."""
+    """``$FORMCHECK_CACHE`` if set, else ``$XDG_CACHE_HOME/formcheck/landmarks`` (the XDG base
+    directory convention; an empty or relative value is ignored, as the spec says), else
+    ``~/.cache/formcheck/landmarks``."""
     env = os.environ.get(CACHE_ENV, "").strip()
     if env:
         return Path(env).expanduser()
-    return Path.home() / ".cache" / "formcheck" / "landmarks"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "formcheck" / "landmarks"
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -69,6 +69,7 @@ def test_options_token_is_stable_and_sensitive():
 
 
 def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
     assert default_cache_dir() == tmp_path / "mine"
     assert LandmarkCache().root == tmp_path / "mine"
@@ -76,6 +77,16 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert default_cache_dir().parts[-3:] == (".cache", "formcheck", "landmarks")
     monkeypatch.delenv(CACHE_ENV)
     assert default_cache_dir() == default_cache_dir().home() / ".cache/formcheck/landmarks"
+
+
+def test_default_cache_dir_follows_xdg_cache_home(monkeypatch, tmp_path):
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "formcheck" / "landmarks"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the XDG spec says: ignore it
+    assert default_cache_dir().parts[-3:] == (".cache", "formcheck", "landmarks")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))  # formcheck's own variable wins
+    assert default_cache_dir() == tmp_path / "mine"
 
 
 def test_round_trip_keeps_everything(tmp_path):
