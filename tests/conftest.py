@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextvars
 import csv
+import faulthandler
+import os
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,30 @@ def _require_marker(marker: str, what: str) -> None:
             f"(or add @pytest.mark.{marker}) so -m 'not {marker}' leaves it out.",
             pytrace=False,
         )
+
+
+# A test that has not finished after this long is taken as hung (a deadlock between the pose
+# stage's threads, say): its threads' stacks are printed and the run stops with an error
+# instead of hanging CI. The slowest test takes about a minute on 2 cores.
+TEST_TIMEOUT_S = float(os.environ.get("FORMCHECK_TEST_TIMEOUT", "600"))
+
+
+def _real_stderr(config: pytest.Config) -> int:
+    """The descriptor of the stderr pytest was started with (tests run with fd 2 captured)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    saved = getattr(
+        getattr(getattr(capture, "_global_capturing", None), "err", None), "targetfd_save", None
+    )
+    return saved if isinstance(saved, int) else 2
+
+
+@pytest.fixture(autouse=True)
+def _timeout(request: pytest.FixtureRequest):
+    faulthandler.dump_traceback_later(TEST_TIMEOUT_S, exit=True, file=_real_stderr(request.config))
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)

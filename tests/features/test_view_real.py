@@ -9,7 +9,12 @@ from formcheck.engine.pose_stage import extract_pose_series
 from formcheck.features.view import assess_view, view_matches_label
 from tests.conftest import SHARED_DATA, shared_manifest
 
-FRAMES_PER_CLIP = 10
+# About 30 frames a clip: with 10, the lite model's yaw on deadlift_roundedback_side_10 read
+# 50.9 deg on an Intel Xeon and 46.1 on an AMD EPYC (the side limit with its 10-deg label
+# tolerance is 50), a knife edge set by which few frames were sampled; with ~30 frames every
+# side clip reads >= 68.9 deg here (all frames: >= 70.1; the full model: >= 71.9), so a few
+# degrees of cross-CPU model noise cannot flip the verdict.
+FRAMES_PER_CLIP = 30
 
 
 def side_view_videos() -> list[dict[str, str]]:
@@ -35,7 +40,10 @@ def test_real_side_view_clips_read_as_side(shared_data, real_model, row):
     # Within 10 degrees of the side range: people label a 55-degree camera "side" too.
     assert view_matches_label(assessment, "side"), (assessment.view, assessment.yaw_deg)
     assert assessment.view in ("side", "oblique")
-    assert assessment.facing in ("left", "right")
+    # The facing is a majority over the frames: where the lifter turns during the clip (the
+    # assessment says the camera angle changes) no side wins, and saying so is right.
+    turned = any("camera angle changes" in reason for reason in assessment.reasons)
+    assert assessment.facing in ("left", "right") or turned, assessment
 
 
 def test_real_side_view_clips_are_available(shared_data):
