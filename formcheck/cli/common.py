@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 
 from formcheck.errors import ConfigError
 from formcheck.exercises.config import STRICTNESS_LEVELS
@@ -71,6 +73,45 @@ def add_pose_options(
         group.add_argument("--no-progress", dest="progress", action="store_false")
 
 
+_CLOCK = re.compile(r"(\d+):([0-5]?\d(?:\.\d*)?)")
+
+
+def parse_time(text: str) -> float:
+    """A time in the file, in seconds: ``"12.5"`` -> 12.5, ``"1:05"`` -> 65.0, ``"1:05.5"``
+    -> 65.5. Raises ValueError for anything else (negative, ``"1:75"``, ``"abc"``, ``"nan"``).
+    """
+    value = text.strip()
+    clock = _CLOCK.fullmatch(value)
+    if clock:
+        return int(clock.group(1)) * 60.0 + float(clock.group(2))
+    if re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", value):
+        seconds = float(value)
+        if math.isfinite(seconds):
+            return seconds
+    raise ValueError(f"expected seconds (12.5) or mm:ss (1:05), got {text!r}")
+
+
+def _time_arg(text: str) -> float:
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_range_options(parser: argparse.ArgumentParser) -> None:
+    """--start / --end: the part of a video file to read (times everywhere stay the file's)."""
+    group = parser.add_argument_group("part of the video")
+    for name, where in (("start", "from its beginning"), ("end", "to its end")):
+        group.add_argument(
+            f"--{name}",
+            type=_time_arg,
+            default=None,
+            metavar="TIME",
+            help=f"{name} of the part of the video to analyse, in seconds (12.5) or mm:ss "
+            f"(1:05) of the file (default: {where}); reported times stay the file's own",
+        )
+
+
 def add_cache_options(parser: argparse.ArgumentParser) -> None:
     """--cache / --no-cache: where raw landmarks are kept so a rerun skips the model."""
     cache = parser.add_argument_group("landmark cache")
@@ -107,6 +148,8 @@ def engine_options(args: argparse.Namespace, **fields):
         "stride": stride,
         "smooth": not getattr(args, "no_smooth", False),
         "progress": getattr(args, "progress", None),
+        "start_s": getattr(args, "start", None),
+        "end_s": getattr(args, "end", None),
     }
     if hasattr(args, "exercise"):
         flags["exercise"] = args.exercise

@@ -18,7 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.cli.common import add_pose_options, add_rule_options, engine_options, exercise_help
+from formcheck.cli.common import (
+    add_pose_options,
+    add_range_options,
+    add_rule_options,
+    engine_options,
+    exercise_help,
+)
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises import registry
 
@@ -171,6 +177,7 @@ def add_live_parser(subparsers) -> argparse.ArgumentParser:
     )
     add_rule_options(live, exercise=False)
     add_pose_options(live, stride=False, smoothing=False, progress=False)
+    add_range_options(live)
     live.set_defaults(handler=cmd_live)
     return live
 
@@ -201,6 +208,10 @@ def cmd_live(args: argparse.Namespace) -> int:
     # The engine's options, checked once: the live loop shares the offline path's model,
     # frame size and mask decision (masks only when the exercise, or for auto any, needs them).
     options = engine_options(args, exercise=exercise, configs=configs)
+    if args.source is None:  # before the camera opens; open_source says the same
+        from formcheck.frames.core import refuse_range
+
+        refuse_range(options.start_s, options.end_s, "a camera, which has no timeline")
     cooldown = DEFAULT_COOLDOWN_S if args.cue_cooldown is None else args.cue_cooldown
     policy = CuePolicy(cooldown_s=cooldown)
     summary = Path(args.summary).expanduser() if args.summary else default_summary_path()
@@ -218,13 +229,19 @@ def cmd_live(args: argparse.Namespace) -> int:
         speaker.say("voice on")
         from formcheck.pose.backend import MediaPipePoseEstimator
 
-        estimator = MediaPipePoseEstimator(options.pose_options())
         if args.source is not None:
-            spec: str | int = args.source
-            source = open_source(spec, max_size=options.max_size, realtime=not args.no_realtime)
-        else:
-            spec = 0 if args.camera is None else args.camera
-            source = open_source(spec, max_size=options.max_size)
+            # A file opens before the model loads, so a bad file or range fails at once.
+            source = open_source(
+                args.source,
+                max_size=options.max_size,
+                realtime=not args.no_realtime,
+                start_s=options.start_s,
+                end_s=options.end_s,
+            )
+        estimator = MediaPipePoseEstimator(options.pose_options())
+        if source is None:  # the camera last: nothing else can fail once it is on
+            camera = 0 if args.camera is None else args.camera
+            source = open_source(camera, max_size=options.max_size)
         mirrored = args.mirror if args.mirror is not None else args.source is None
         coach = LiveCoach(
             source.info,

@@ -16,6 +16,7 @@ from formcheck import __version__
 from formcheck.cli.common import (
     add_cache_options,
     add_pose_options,
+    add_range_options,
     add_rule_options,
     engine_options,
 )
@@ -23,6 +24,18 @@ from formcheck.errors import ConfigError, FormcheckError
 from formcheck.paths import ensure_writable
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+def _range_line(series) -> str | None:
+    """``analysed 0:02 (2 s) to 0:06 (6 s) of the file``, when only part of it was read."""
+    from formcheck.frames.core import format_time
+
+    source = series.source
+    if not source.ranged:
+        return None
+    start = format_time(source.start_s or 0.0)
+    end = "its end" if source.end_s is None else format_time(source.end_s)
+    return f"analysed {start} to {end} of the file; times are the file's own"
 
 
 def _describe_series(series) -> list[str]:
@@ -53,8 +66,9 @@ def cmd_pose(args: argparse.Namespace) -> int:
     options = engine_options(args, with_masks=True)
     series = extract_pose_series(args.video, options, progress=args.progress)
     saved = series.save(out)
-    for line in _describe_series(series):
-        print(line)
+    for line in [_range_line(series), *_describe_series(series)]:
+        if line:
+            print(line)
     print(f"landmarks saved to {saved}")
     return 0
 
@@ -113,6 +127,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             )
         ensure_writable(args.save_landmarks, "landmark file")
     if str(args.video).endswith(".npz"):
+        if args.start is not None or args.end is not None:
+            raise ConfigError(
+                "--start/--end select part of a video; saved landmarks are re-scored whole.",
+                "Save the landmarks of that part with 'formcheck pose VIDEO --start .. --end ..', "
+                "or analyse the video itself with the range.",
+            )
         # Re-score saved landmarks: no model, no video needed.
         series = PoseSeries.load(args.video)
         # Measured once, for the verdict and the outputs below.
@@ -134,8 +154,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             "detection_rate": series.detection_rate,
             "result": result.to_dict(),
         }
+        if series.source.ranged and len(series):  # the part of the file read, its own times
+            payload["analysed_s"] = [series.time_ms[0] / 1000.0, series.time_ms[-1] / 1000.0]
         _write_json(args.json, payload)
     print(format_result(result, Path(str(args.video)).name))
+    if _range_line(series):
+        print(_range_line(series))
     if series.max_people > 1:
         print(_describe_series(series)[-1])
     if args.json:
@@ -207,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("video", help="video file, image, folder of images, or camera index")
     pose.add_argument("-o", "--output", required=True, help="landmark file to write (.npz)")
     add_pose_options(pose)
+    add_range_options(pose)
     pose.set_defaults(handler=cmd_pose)
 
     analyze = sub.add_parser(
@@ -219,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--save-landmarks", default=None, help="save the landmarks (.npz)")
     add_rule_options(analyze)
     add_pose_options(analyze)
+    add_range_options(analyze)
     add_output_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 

@@ -61,7 +61,7 @@ class RawLandmarks:
 def landmark_options(options: EngineOptions) -> dict[str, object]:
     """Everything in ``options`` that changes a clip's raw landmarks (resolves the model)."""
     factory = pose_stage.estimator_factory(options.pose_options())
-    return {
+    token: dict[str, object] = {
         "model": factory.model_token,
         "max_size": options.max_size,
         "stride": options.stride,
@@ -69,6 +69,10 @@ def landmark_options(options: EngineOptions) -> dict[str, object]:
         "with_masks": options.masks,
         "measures": sorted(pose_stage.mask_measures()) if options.masks else [],
     }
+    # Only with a range, so the whole clip's key (and the entries cached under it) stays.
+    if options.start_s is not None or options.end_s is not None:
+        token["range_s"] = [options.start_s, options.end_s]
+    return token
 
 
 def cache_key(path: str | os.PathLike, options: EngineOptions | None = None) -> CacheKey:

@@ -50,6 +50,8 @@ class EngineOptions:
     :func:`make_options` to load them from a strictness and a TOML file.
     ``keep_series``: hand the smoothed series back with a batch report (batch workers drop
     it, so reports stay small to send between processes).
+    ``start_s``/``end_s``: judge only that part of a video file, in seconds of the file
+    (None: from its beginning / to its end); every time in the verdict stays the file's own.
     """
 
     exercise: str = registry.AUTO
@@ -64,9 +66,12 @@ class EngineOptions:
     cache_dir: str | None = None
     configs: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     keep_series: bool = False
+    start_s: float | None = None
+    end_s: float | None = None
 
     def __post_init__(self) -> None:
-        check_options(self.max_size, self.stride, None)  # the frame sources' own bounds
+        # The frame sources' own bounds.
+        check_options(self.max_size, self.stride, None, self.start_s, self.end_s)
         if not (
             isinstance(self.people_check_ms, numbers.Real)
             and not isinstance(self.people_check_ms, bool)
@@ -91,6 +96,8 @@ class EngineOptions:
             "max_size": None if self.max_size is None else int(self.max_size),
             "stride": int(self.stride),
             "people_check_ms": float(self.people_check_ms),
+            "start_s": None if self.start_s is None else float(self.start_s),
+            "end_s": None if self.end_s is None else float(self.end_s),
             "cache_dir": (
                 None if not self.cache_dir else str(Path(self.cache_dir).expanduser().absolute())
             ),

@@ -339,7 +339,8 @@ def extract_pose_series(
 ) -> PoseSeries:
     """Open ``spec`` (video, image, folder, camera index or arrays) and return its PoseSeries.
 
-    Uses ``options.max_size``, ``stride``, the mask decision and ``smooth`` (smoothed as every
+    Uses ``options.max_size``, ``stride``, the range (``start_s``/``end_s``), the mask decision
+    and ``smooth`` (smoothed as every
     offline path smooths; ``smooth=False`` keeps the raw landmarks). ``measures`` defaults to
     :func:`mask_measures` when masks are on. Pass ``estimator`` to reuse one (closed by the
     caller); else one is made by ``new_estimator`` (default: from ``options``) once the source
@@ -354,7 +355,13 @@ def extract_pose_series(
         measures = mask_measures()
     if progress is None:
         progress = options.progress
-    source: FrameSource = open_source(spec, max_size=options.max_size, stride=options.stride)
+    source: FrameSource = open_source(
+        spec,
+        max_size=options.max_size,
+        stride=options.stride,
+        start_s=options.start_s,
+        end_s=options.end_s,
+    )
     own_estimator = estimator is None
     try:
         if estimator is None:

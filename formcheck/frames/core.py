@@ -112,8 +112,18 @@ class FrameSource(ABC):
 
 
 # --------------------------------------------------------------------------- option checks
-def check_options(max_size: object, stride: object, fps: object) -> None:
-    """Raise ConfigError for option values no source can honour."""
+def check_options(
+    max_size: object,
+    stride: object,
+    fps: object,
+    start_s: object = None,
+    end_s: object = None,
+) -> None:
+    """Raise ConfigError for option values no source can honour.
+
+    ``start_s``/``end_s``: the part of a video file to read, in seconds of the file (None:
+    from its beginning / to its end); each a finite number >= 0, the start before the end.
+    """
     if max_size is not None and (
         not _is_int(max_size) or int(max_size) < MIN_MAX_SIZE  # type: ignore[call-overload]
     ):
@@ -136,6 +146,49 @@ def check_options(max_size: object, stride: object, fps: object) -> None:
         raise ConfigError(
             f"fps must be a number of frames per second in (0, {MAX_SANE_FPS:g}], got {fps!r}.",
             "Leave it unset to use the video's own frame rate (30 for images).",
+        )
+    for name, value in (("start", start_s), ("end", end_s)):
+        if value is not None and not (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, bool)
+            and math.isfinite(float(value))
+            and float(value) >= 0
+        ):
+            raise ConfigError(
+                f"The range's {name} (--{name} / {name}_s) must be a time >= 0 in seconds, "
+                f"got {value!r}.",
+                RANGE_HINT,
+            )
+    if start_s is not None and end_s is not None and float(start_s) >= float(end_s):  # type: ignore[arg-type]
+        raise ConfigError(
+            f"The range's start ({format_time(float(start_s))}) must come before its end "  # type: ignore[arg-type]
+            f"({format_time(float(end_s))}).",  # type: ignore[arg-type]
+            RANGE_HINT,
+        )
+
+
+RANGE_HINT = (
+    "Give --start/--end (start_s/end_s) in seconds of the file (12.5) or as mm:ss (1:05), "
+    "the start before the end, e.g. --start 1:05 --end 1:40."
+)
+
+
+def format_time(seconds: float) -> str:
+    """``65.0`` -> ``"1:05 (65 s)"``: a time in the file, as a person reads it and in seconds."""
+    minutes, rest = divmod(float(seconds), 60.0)
+    clock = f"{int(minutes)}:{rest:04.1f}".removesuffix(".0")
+    return f"{clock} ({seconds:g} s)"
+
+
+def refuse_range(start_s: object, end_s: object, what: str) -> None:
+    """ConfigError when a range is given for a source without a file timeline (``what``)."""
+    if start_s is not None or end_s is not None:
+        option = " and ".join(
+            f"--{n} ({n}_s)" for n, v in (("start", start_s), ("end", end_s)) if v is not None
+        )
+        raise ConfigError(
+            f"{option} selects part of a video file, but the input is {what}.",
+            "Drop the range, or point formcheck at the video file the set was recorded in.",
         )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from formcheck.errors import ConfigError, InputError
 from formcheck.frames.camera import camera_source
-from formcheck.frames.core import FrameSource, check_options
+from formcheck.frames.core import FrameSource, check_options, refuse_range
 from formcheck.frames.images import (
     IMAGE_EXTENSIONS,
     ArraySource,
@@ -29,6 +29,8 @@ def open_source(
     stride: int = 1,
     fps: float | None = None,
     realtime: bool = False,
+    start_s: float | None = None,
+    end_s: float | None = None,
 ) -> FrameSource:
     """Open a video file, webcam, still image, image folder or in-memory frames.
 
@@ -42,17 +44,23 @@ def open_source(
     ``fps`` sets the frame rate of folders and arrays (default 30) and overrides a video's own.
     ``realtime`` makes a video file behave like a camera: paced at its frame rate, newest
     frame served, frames the consumer was too slow for skipped.
+    ``start_s``/``end_s`` read only that part of a video file (seconds of the file; None: from
+    its beginning / to its end); frame times and indices stay the file's own. Other sources
+    have no file timeline and refuse a range (ConfigError); a start past the end of the file
+    is an InputError that gives the file's length.
 
     The source is opened and its first frame decoded here, so unreadable input raises
     InputError (bad options: ConfigError) before any work starts.
     """
-    check_options(max_size, stride, fps)
+    check_options(max_size, stride, fps, start_s, end_s)
+    span = (start_s, end_s)
     if isinstance(spec, bool):
         raise TypeError("open_source() got a bool; pass a camera index, a path or frames")
     if isinstance(spec, (int, np.integer)) or (isinstance(spec, str) and spec.strip().isdigit()):
         index = int(spec)
         if index < 0:
             raise InputError(f"camera index must be 0 or more, got {index}", "Try --camera 0.")
+        refuse_range(*span, "a camera, which has no timeline")
         return camera_source(index, max_size=max_size, stride=stride, fps=fps)
     if isinstance(spec, np.ndarray):
         if spec.ndim != 4:
@@ -60,12 +68,14 @@ def open_source(
                 f"an in-memory clip must be a (T, H, W, 3) array, got shape {spec.shape}.",
                 "Pass a list of (H, W, 3) RGB frames, or stack them with np.stack(frames).",
             )
+        refuse_range(*span, "frames in memory")
         return _arrays(spec, max_size, stride, fps, realtime)
     if isinstance(spec, (list, tuple)):
+        refuse_range(*span, "frames in memory")
         return _arrays(spec, max_size, stride, fps, realtime)
     if not isinstance(spec, (str, os.PathLike)):
         raise TypeError(f"open_source() cannot read a {type(spec).__name__}")
-    return _path(Path(spec).expanduser(), max_size, stride, fps, realtime)
+    return _path(Path(spec).expanduser(), max_size, stride, fps, realtime, span)
 
 
 def _arrays(
@@ -80,7 +90,12 @@ def _arrays(
 
 
 def _path(
-    path: Path, max_size: int | None, stride: int, fps: float | None, realtime: bool
+    path: Path,
+    max_size: int | None,
+    stride: int,
+    fps: float | None,
+    realtime: bool,
+    span: tuple[float | None, float | None] = (None, None),
 ) -> FrameSource:
     if not path.exists():
         raise InputError(
@@ -90,13 +105,20 @@ def _path(
         )
     if path.is_dir():
         _refuse_realtime(realtime, "an image folder")
+        refuse_range(*span, f"a folder of images ({path.name})")
         return ImageFolderSource(path, max_size=max_size, stride=stride, fps=fps)
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         _refuse_realtime(realtime, "a still image")
+        refuse_range(*span, f"a still image ({path.name})")
         return StillImageSource(path, max_size=max_size, fps=fps)
+    start_s, end_s = span
     if realtime:
-        return RealtimeVideoSource(path, max_size=max_size, stride=stride, fps=fps)
-    return VideoFileSource(path, max_size=max_size, stride=stride, fps=fps)
+        return RealtimeVideoSource(
+            path, max_size=max_size, stride=stride, fps=fps, start_s=start_s, end_s=end_s
+        )
+    return VideoFileSource(
+        path, max_size=max_size, stride=stride, fps=fps, start_s=start_s, end_s=end_s
+    )
 
 
 def _refuse_realtime(realtime: bool, what: str) -> None:

@@ -8,6 +8,7 @@ mode rejects timestamps that do not increase.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from formcheck.frames.core import (
     Converter,
     Frame,
     FrameSource,
+    format_time,
     normalise_rotation,
     sane_fps,
     scaled_size,
@@ -94,6 +96,8 @@ class _VideoBase(FrameSource):
         stride: int,
         fps: float | None,
         is_live: bool,
+        start_s: float | None = None,
+        end_s: float | None = None,
     ) -> None:
         self.path = path
         self.stride = stride
@@ -102,32 +106,93 @@ class _VideoBase(FrameSource):
         self._cap: cv2.VideoCapture | None = probe.cap
         self.source_fps = float(fps) if fps is not None else probe.fps
         self.container_frame_count = probe.frame_count
+        self.start_s, self.end_s = start_s, end_s
+        # The range as frame indices (times are index / fps): the first frame at or after the
+        # start, the last at or before the end (None: to the end of the file).
+        frame_ms = 1000.0 / self.source_fps
+        self.first_index = 0 if start_s is None else math.ceil(start_s * 1000.0 / frame_ms - 1e-6)
+        self.last_index = None if end_s is None else math.floor(end_s * 1000.0 / frame_ms + 1e-6)
+        count = probe.frame_count
+        if count is not None and self.first_index >= count:
+            probe.cap.release()
+            raise self._past_end(count)
+        if self.last_index is not None and self.last_index < self.first_index:
+            probe.cap.release()
+            raise InputError(
+                f"{path.name}: no frame lies between {format_time(start_s or 0.0)} and "
+                f"{format_time(end_s or 0.0)} (the video has {self.source_fps:g} frames a second).",
+                "Widen the range given by --start/--end.",
+            )
         first = probe.first_bgr
         height, width = first.shape[:2]
         if probe.manual_rotation in (90, 270):
             width, height = height, width
         size = scaled_size(width, height, max_size)
         self._convert = Converter(size, probe.manual_rotation)
-        count = None if is_live else probe.frame_count
+        if count is not None and self.last_index is not None:
+            count = min(count, self.last_index + 1)
+        if count is not None:
+            count -= self.first_index
         info = source_info(
             path.name,
             size,
             self.source_fps,
-            count,
+            None if is_live else count,
             stride,
             is_live=is_live,
             rotation_deg=probe.rotation_deg,
+            start_s=None if start_s is None else float(start_s),
+            end_s=None if end_s is None else float(end_s),
         )
         super().__init__(info)
+        # Decode up to the start now, so a start past the end fails when the source opens.
+        try:
+            self._first = self._skip_to_start(probe)
+        except BaseException:
+            self.close()
+            raise
 
-    def _start(self) -> tuple[cv2.VideoCapture, np.ndarray]:
-        """The capture positioned after frame 0, and frame 0 (re-opens for a second pass)."""
+    def _past_end(self, frames: int) -> InputError:
+        duration = frames / self.source_fps
+        return InputError(
+            f"{self.path.name}: the range starts at {format_time(self.start_s or 0.0)}, past "
+            f"the end of the file ({frames} frames, {format_time(round(duration, 2))} long).",
+            "Choose a --start within the video, or leave it out to start at the beginning.",
+        )
+
+    def _skip_to_start(self, probe: VideoProbe) -> tuple[np.ndarray, int]:
+        """The first frame of the range and its index, the capture positioned after it.
+
+        Frames before the start are grabbed without the colour conversion (decoded, never
+        converted). Not seeking by time: OpenCV's seek lands inexactly on some codecs, and
+        the frame times here count decoded frames.
+        """
+        cap, bgr, index = probe.cap, probe.first_bgr, 0
+        while index < self.first_index - 1:
+            if not cap.grab():
+                raise self._past_end(index + 1)
+            index += 1
+        if self.first_index > 0:
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                raise self._past_end(index + 1)
+            index += 1
+        return bgr, index
+
+    def _start(self) -> tuple[cv2.VideoCapture, np.ndarray, int]:
+        """The capture positioned after the range's first frame, that frame and its index
+        (re-opens for a second pass)."""
         if self._probe is None:
             self._release()
             self._probe = probe_video(self.path)
             self._cap = self._probe.cap
+            self._first = self._skip_to_start(self._probe)
         probe, self._probe = self._probe, None
-        return probe.cap, probe.first_bgr
+        bgr, index = self._first
+        return probe.cap, bgr, index
+
+    def _in_range(self, index: int) -> bool:
+        return self.last_index is None or index <= self.last_index
 
     def _frame(self, bgr: np.ndarray, index: int) -> Frame:
         return Frame(self._convert.bgr_to_rgb(bgr), index * 1000.0 / self.source_fps, index)
@@ -142,6 +207,8 @@ class _VideoBase(FrameSource):
         expected = self.container_frame_count
         if self.closed:  # close() cut the pass short; nothing is wrong with the file
             return
+        if expected is not None and self.last_index is not None:
+            expected = min(expected, self.last_index + 1)  # a range ends before the file
         if expected is not None and decoded < expected - 1:
             log.warning(
                 "%s: decoded %d of the %d frames the container lists; the file may be "
@@ -156,15 +223,31 @@ class VideoFileSource(_VideoBase):
     """Every ``stride``-th frame of a video file, decoded as fast as the consumer asks."""
 
     def __init__(
-        self, path: Path, *, max_size: int | None = None, stride: int = 1, fps: float | None = None
+        self,
+        path: Path,
+        *,
+        max_size: int | None = None,
+        stride: int = 1,
+        fps: float | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
     ) -> None:
-        super().__init__(path, max_size=max_size, stride=stride, fps=fps, is_live=False)
+        super().__init__(
+            path,
+            max_size=max_size,
+            stride=stride,
+            fps=fps,
+            is_live=False,
+            start_s=start_s,
+            end_s=end_s,
+        )
 
     def _frames(self) -> Iterator[Frame]:
-        cap, bgr = self._start()
-        index = 0
+        cap, bgr, index = self._start()
         while True:
             yield self._frame(bgr, index)
+            if not self._in_range(index + self.stride):
+                return  # the range ends before the next frame we would keep
             # grab() decodes without the colour conversion: enough for frames we skip.
             for _ in range(self.stride - 1):
                 if not cap.grab():
@@ -187,20 +270,39 @@ class RealtimeVideoSource(_VideoBase):
     """
 
     def __init__(
-        self, path: Path, *, max_size: int | None = None, stride: int = 1, fps: float | None = None
+        self,
+        path: Path,
+        *,
+        max_size: int | None = None,
+        stride: int = 1,
+        fps: float | None = None,
+        start_s: float | None = None,
+        end_s: float | None = None,
     ) -> None:
-        super().__init__(path, max_size=max_size, stride=stride, fps=fps, is_live=True)
+        super().__init__(
+            path,
+            max_size=max_size,
+            stride=stride,
+            fps=fps,
+            is_live=True,
+            start_s=start_s,
+            end_s=end_s,
+        )
 
     def _frames(self) -> Iterator[Frame]:
-        cap, bgr = self._start()
+        cap, bgr, first = self._start()
         period_s = 1.0 / self.source_fps
         stride = self.stride
-        current = 0  # index of the frame held in ``bgr``
-        served = -stride  # last index handed out
-        start = time.monotonic()
+        # Playback starts at the range's first frame: frame ``first + k`` is due k periods in.
+        current = first  # index of the frame held in ``bgr``
+        served = first - stride  # last index handed out
+        start = time.monotonic() - first * period_s
         while True:
             due = int((time.monotonic() - start) / period_s)  # newest frame whose time has come
-            target = max(served + stride, due - due % stride)
+            due -= (due - first) % stride
+            target = max(served + stride, due)
+            if not self._in_range(target):
+                return
             wait = start + target * period_s - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
@@ -212,7 +314,7 @@ class RealtimeVideoSource(_VideoBase):
                     ok = cap.grab()
                     if not ok:
                         break
-                    if skipped % stride == 0:
+                    if (skipped - first) % stride == 0:
                         self.dropped_frames += 1
                 if ok:
                     ok, bgr = cap.read()

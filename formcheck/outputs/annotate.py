@@ -326,6 +326,11 @@ def _check_geometry(series: PoseSeries, width: int, height: int, notes: list[str
         )
 
 
+def _range(series: PoseSeries) -> dict[str, float | None]:
+    """The part of the file the series was made from (``--start``/``--end``), to decode again."""
+    return {"start_s": series.source.start_s, "end_s": series.source.end_s}
+
+
 def write_annotated_video(
     clip_path: str | os.PathLike,
     series: PoseSeries,
@@ -342,7 +347,8 @@ def write_annotated_video(
 
     ``max_size`` shrinks the output so its long side is at most that many pixels (None: the
     clip's own size). Output frames and fps equal the input's; frames where nobody was found
-    keep the counter, without a skeleton.
+    keep the counter, without a skeleton. A series made from part of the clip (``--start``/
+    ``--end``, in ``series.source``) gets a video of that part only.
     """
     from formcheck.frames import open_source
 
@@ -354,7 +360,7 @@ def write_annotated_video(
         )
     require_av()
     notes: list[str] = []
-    with open_source(clip_path, max_size=max_size, stride=1) as source:
+    with open_source(clip_path, max_size=max_size, stride=1, **_range(series)) as source:
         info = source.info
         if info.is_live:
             raise ConfigError(
@@ -404,7 +410,7 @@ def annotated_frames(
     found: dict[float, np.ndarray] = {}
     if not wanted:
         return found
-    with open_source(clip_path, max_size=max_size, stride=1) as source:
+    with open_source(clip_path, max_size=max_size, stride=1, **_range(series)) as source:
         width, height = source.info.width, source.info.height
         timeline = StateTimeline(series, result, features, (width, height))
         annotator = Annotator(width, height)

@@ -31,12 +31,21 @@ class SourceInfo:
     width: int  # of the frames given to the model (after any downscale), pixels
     height: int
     fps: float
-    frame_count: int | None = None  # as reported by the container; None for live sources
+    frame_count: int | None = None  # as the container reports (of the range read); None live
     is_live: bool = False
     rotation_deg: int = 0  # rotation applied from the file's metadata
+    # The part of the file that was read (--start/--end), in seconds of the file's own
+    # timeline; None: from its beginning / to its end. Frame times stay the file's own.
+    start_s: float | None = None
+    end_s: float | None = None
+
+    @property
+    def ranged(self) -> bool:
+        """Whether only part of the file was read."""
+        return self.start_s is not None or self.end_s is not None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "width": self.width,
             "height": self.height,
@@ -45,6 +54,9 @@ class SourceInfo:
             "is_live": self.is_live,
             "rotation_deg": self.rotation_deg,
         }
+        if self.ranged:  # only then, so a whole clip's dict (and old files) stay as they were
+            data.update(start_s=self.start_s, end_s=self.end_s)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SourceInfo:

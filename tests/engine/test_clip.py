@@ -125,3 +125,15 @@ def test_analyze_clip_builds_its_options_from_keywords(fake_stage):
 def test_analyze_clip_refuses_options_and_keywords_together():
     with pytest.raises(ConfigError, match="not both"):
         clip.analyze_clip(CLIP, EngineOptions(), exercise="plank")
+
+
+def test_a_range_gets_its_own_cache_key_and_the_whole_clip_keeps_its_old_one():
+    whole = clip.landmark_options(EngineOptions(model="lite"))
+    assert "range_s" not in whole  # the key of every clip cached so far is unchanged
+    keys = {
+        clip.cache_key(CLIP, EngineOptions(model="lite", **span)).options
+        for span in ({}, {"start_s": 2.0}, {"end_s": 6.0}, {"start_s": 2.0, "end_s": 6.0})
+    }
+    assert len(keys) == 4
+    ranged = clip.landmark_options(EngineOptions(model="lite", start_s=2, end_s=6))
+    assert ranged == {**whole, "range_s": [2.0, 6.0]}

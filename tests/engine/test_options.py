@@ -156,3 +156,29 @@ def test_the_command_line_makes_engine_options():
     assert options.use_cache and options.cache_dir.endswith("/c") and options.progress is False
     assert options.configs is not None
     assert engine_options(argparse.Namespace(max_size=480)).max_size == 480  # evaluate, live
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"start_s": -1.0}, "start"),
+        ({"end_s": float("inf")}, "end"),
+        ({"start_s": "1:05"}, "start"),
+        ({"start_s": 6.0, "end_s": 2.0}, "must come before its end"),
+        ({"start_s": 2.0, "end_s": 2.0}, "must come before its end"),
+    ],
+)
+def test_a_bad_range_is_refused_when_the_options_are_made(fields, words):
+    with pytest.raises(ConfigError, match=words):
+        EngineOptions(**fields)
+
+
+def test_a_range_is_kept_in_seconds_and_reaches_score_clip():
+    options = EngineOptions(start_s=2, end_s=6)
+    assert (options.start_s, options.end_s) == (2.0, 6.0)
+    assert isinstance(options.start_s, float)
+    assert EngineOptions().start_s is None and EngineOptions().end_s is None
+    from formcheck.apps.batch import score_clip
+
+    with pytest.raises(ConfigError, match="must come before its end"):
+        score_clip(CLIP, start_s=5, end_s=1)

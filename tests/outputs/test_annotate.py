@@ -364,3 +364,16 @@ def test_a_still_image_gives_a_one_frame_video(plank, tmp_path):
     written = write_annotated_video(still, one, result, tmp_path / "still.mp4")
     codec, count, width, height, _, _ = probe(written.path)
     assert (codec, count, width, height) == ("h264", 1, 640, 480)
+
+
+def test_annotated_video_of_a_range_covers_the_same_frames_as_the_series(swing, tmp_path):
+    clip, series, _ = swing
+    keep = np.flatnonzero((series.time_ms >= 2000.0) & (series.time_ms <= 4000.0))
+    part = series.slice(int(keep[0]), int(keep[-1]) + 1)
+    part = replace(part, source=replace(series.source, start_s=2.0, end_s=4.0))
+    result = analyze_series(part, "kbswing")
+    out = tmp_path / "part.mp4"
+    written = write_annotated_video(clip, part, result, out, max_size=160)
+    # Frames 60..120 of the file (2.0 to 4.0 s), as a ranged source hands them to the model.
+    assert probe(out)[1] == written.frames == 61
+    assert abs(len(part) - 61) <= 1  # the synthetic truth's times are rounded

@@ -103,6 +103,8 @@ def score_clip(
     cache_dir: str | os.PathLike | None = None,
     use_cache: bool = True,
     keep_series: bool = True,
+    start_s: float | None = None,
+    end_s: float | None = None,
     options: EngineOptions | None = None,
 ) -> ClipReport:
     """Score one clip: reps, faults and a verdict, with its landmarks cached on disk.
@@ -111,7 +113,9 @@ def score_clip(
     (:func:`formcheck.exercises.registry.exercise_ids`). ``strictness`` (relaxed | standard |
     strict) and ``config`` (a TOML file) set thresholds; ``model``, ``max_size`` and
     ``stride`` set the pose stage. ``cache_dir`` defaults to ``$FORMCHECK_CACHE`` or
-    ``~/.cache/formcheck/landmarks``; ``use_cache=False`` skips it. Or pass ready-made
+    ``~/.cache/formcheck/landmarks``; ``use_cache=False`` skips it. ``start_s``/``end_s``
+    score only that part of the file (seconds; times in the report stay the file's own). Or
+    pass ready-made
     ``options`` (an :class:`EngineOptions`) instead of those keywords. A clip that cannot be
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
     ConfigError. The smoothed series is kept in ``report.series``.
@@ -134,6 +138,8 @@ SCORE_CLIP_DEFAULTS: dict[str, Any] = {
     "cache_dir": None,
     "use_cache": True,
     "keep_series": True,
+    "start_s": None,
+    "end_s": None,
 }
 
 
