@@ -7,12 +7,15 @@ accuracy) and, when recognition chose another exercise, as the manifest's (for f
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 from formcheck.apps.evaluation import ClipOutcome, EvaluationReport, ManifestRow, evaluate_manifest
 from formcheck.engine.analyze import analyze_series, load_rule_configs
 from formcheck.exercises import registry
+
+log = logging.getLogger(__name__)
 
 
 def make_clip_analyzer(
@@ -49,7 +52,7 @@ def make_clip_analyzer(
         for message in report.warnings:
             if message not in shown:  # e.g. an unwritable cache: the same text for every clip
                 shown.add(message)
-                print(f"warning: {message}", file=sys.stderr)
+                log.warning(f"warning: {message}")
         details = {
             "frames": report.frames,
             "detection_rate": (

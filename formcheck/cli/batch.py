@@ -17,6 +17,7 @@ from formcheck.cli.common import (
     add_rule_options,
     engine_options,
 )
+from formcheck.cli.logs import apply, log
 from formcheck.errors import ConfigError
 
 DEFAULT_SCHEDULER_TIMEOUT_S = 5.0
@@ -84,12 +85,13 @@ def _score(args: argparse.Namespace, executor):
 
 def _write(result, out: str) -> None:
     clips_path, faults_path = result.save(out)
-    print(f"results written to {clips_path} and {faults_path}")
+    log.info(f"results written to {clips_path} and {faults_path}")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from formcheck.apps.batch import BatchInterrupted, check_writable, dask_executor
 
+    apply(args)  # -q/-v, also when run from add_batch_parser's parser rather than main()
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more, got {args.workers}.")
     check_writable(args.out)  # before hours of scoring, not after
@@ -105,10 +107,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             partial = stop.result
             print(partial.summary())
             _write(partial, args.out)
-            print(
+            log.warning(
                 f"interrupted: {len(partial.reports)} of {partial.total} clips written; run "
-                "the same command again to finish (cached landmarks are reused)",
-                file=sys.stderr,
+                "the same command again to finish (cached landmarks are reused)"
             )
             return 130
     print(result.summary())

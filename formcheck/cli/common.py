@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import re
 
+from formcheck.cli.logs import log
 from formcheck.errors import ConfigError
 from formcheck.exercises.config import STRICTNESS_LEVELS
 
@@ -159,4 +161,10 @@ def engine_options(args: argparse.Namespace, **fields):
     if "configs" not in settings:  # else the caller loaded them already
         settings["strictness"] = getattr(args, "strictness", None)
         settings["config"] = getattr(args, "config", None)
-    return make_options(**settings)
+    options = make_options(**settings)
+    if log.isEnabledFor(logging.DEBUG):
+        shown = ", ".join(
+            f"{name}={value}" for name, value in vars(options).items() if name != "configs"
+        )
+        log.debug(f"engine options: {shown}")
+    return options

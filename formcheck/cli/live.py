@@ -25,6 +25,7 @@ from formcheck.cli.common import (
     engine_options,
     exercise_help,
 )
+from formcheck.cli.logs import apply, log
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises import registry
 
@@ -187,7 +188,7 @@ def _echo(line: str) -> None:
 
 
 def _warn(message: str) -> None:
-    print(f"formcheck: warning: {message}", file=sys.stderr, flush=True)
+    log.warning(f"formcheck: warning: {message}")
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -198,6 +199,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from formcheck.outputs.speech import DEFAULT_COOLDOWN_S, CuePolicy, open_speaker
     from formcheck.paths import ensure_writable
 
+    apply(args)  # -q/-v, also when run from add_live_parser's parser rather than main()
     exercise = registry.normalise(args.exercise)
     configs = load_rule_configs(args.config, args.strictness)
     if args.no_realtime and args.source is None:
@@ -253,7 +255,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         )
         info = source.info
         how = KEYS_HELP if display is not None else "no window; Ctrl-C stops"
-        _echo(
+        log.info(
             f"formcheck live: {info.name} ({info.width}x{info.height}), exercise {exercise}, "
             f"model {estimator.name}; {how}"
         )

@@ -8,7 +8,7 @@ exit code 1. Interrupts exit 130 after saying what was kept.
 from __future__ import annotations
 
 import argparse
-import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from formcheck.cli.common import (
     add_rule_options,
     engine_options,
 )
+from formcheck.cli.logs import add_verbosity_options, apply, log
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.paths import ensure_writable
 
@@ -69,7 +70,7 @@ def cmd_pose(args: argparse.Namespace) -> int:
     for line in [_range_line(series), *_describe_series(series)]:
         if line:
             print(line)
-    print(f"landmarks saved to {saved}")
+    log.info(f"landmarks saved to {saved}")
     return 0
 
 
@@ -135,6 +136,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             )
         # Re-score saved landmarks: no model, no video needed.
         series = PoseSeries.load(args.video)
+        log.debug(
+            f"re-scoring saved landmarks {args.video}: {len(series)} frames, model "
+            f"{series.model or 'unknown'}, smoothing {series.smoothing or 'none'}"
+        )
         # Measured once, for the verdict and the outputs below.
         from formcheck.features.frame_input import measure_frames
 
@@ -145,6 +150,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             args.video, engine_options(args, exercise=exercise, configs=configs)
         )
         series, result, measures = analysis.series, analysis.result, analysis.measures
+        for message in analysis.warnings:  # e.g. the landmark cache cannot be written
+            log.warning(f"warning: {message}")
     if args.save_landmarks:
         series.save(args.save_landmarks)
     if args.json:
@@ -163,10 +170,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if series.max_people > 1:
         print(_describe_series(series)[-1])
     if args.json:
-        print(f"results written to {args.json}")
+        log.info(f"results written to {args.json}")
     # Videos and reports come last: the verdict above is already printed and saved if they fail.
     for line in write_outputs(args, args.video, series, result, measures=measures):
-        print(line)
+        log.info(line)
     return 0
 
 
@@ -188,14 +195,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(report.format_table())
     failed = [c for c in report.clips if c.get("error")]
     if failed:
-        print(
+        log.warning(
             f"warning: {len(failed)} of {len(report.clips)} clips could not be analysed "
-            "(listed with their errors in the table above and in the JSON 'clips')",
-            file=sys.stderr,
+            "(listed with their errors in the table above and in the JSON 'clips')"
         )
     if args.out:
         _write_json(args.out, report.to_dict())
-        print(f"results written to {args.out}")
+        log.info(f"results written to {args.out}")
     return 0
 
 
@@ -225,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    add_verbosity_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     pose = sub.add_parser("pose", help="extract landmarks from a video or image to a .npz file")
@@ -261,33 +268,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list the installed pose models and verify checksums")
     models.set_defaults(handler=cmd_models)
+    for command in sub.choices.values():  # -q/-v after the subcommand's name too
+        add_verbosity_options(command)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _network_line(network: tuple[bool, str] | None) -> str:
+    if network is None:
+        return "network filter: not installed (main() called without the formcheck entry point)"
+    done, why = network
+    return f"network filter: {'on' if done else 'off'} ({why})"
+
+
+def main(argv: Sequence[str] | None = None, *, network: tuple[bool, str] | None = None) -> int:
+    """Run the command in ``argv``; ``network`` is what :func:`entry`'s network filter did
+    (logged with ``-v``)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    apply(args)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
         return 2
+    log.debug(f"formcheck {__version__}, command {args.command}")
+    log.debug(_network_line(network))
+    started = time.perf_counter()
     try:
         return handler(args)
     except FormcheckError as exc:
-        print(f"formcheck: {exc}", file=sys.stderr)
+        log.error(f"formcheck: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("formcheck: interrupted", file=sys.stderr)
+        log.error("formcheck: interrupted")
         return 130
     except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
         if args.debug:
             raise
-        print(
+        log.error(
             f"formcheck: internal error ({type(exc).__name__}: {exc}). "
-            "Re-run with --debug and report it.",
-            file=sys.stderr,
+            "Re-run with --debug and report it."
         )
         return 1
+    finally:
+        log.debug(f"{args.command} took {time.perf_counter() - started:.2f} s")
 
 
 def entry(argv: Sequence[str] | None = None) -> int:
@@ -300,9 +323,11 @@ def entry(argv: Sequence[str] | None = None) -> int:
     from formcheck.offline import forbid_network
 
     args, _ = build_parser().parse_known_args(argv)
-    if not getattr(args, "scheduler", None):
-        forbid_network()
-    return main(argv)
+    if getattr(args, "scheduler", None):
+        network = (False, "batch --scheduler talks to a Dask cluster")
+    else:
+        network = forbid_network()
+    return main(argv, network=network)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     add_output_options(analyze_parser)            # when the parser is built
     check_outputs(args)                           # optional: before the analysis starts
     for line in write_outputs(args, clip, series, result, measures=analysis.measures):
-        print(line)                               # after it
+        log.info(line)                            # after it (not the verdict: -q hides it)
 
 Output paths are checked while the command line is parsed (writable folder, right extension,
 PyAV / matplotlib installed), so a typo fails in a second rather than after the model has run

@@ -12,7 +12,9 @@ re-scoring with another strictness never runs the model.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +24,8 @@ from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options
 from formcheck.engine.options import EngineOptions, make_options
 from formcheck.errors import ConfigError
 from formcheck.series.smoothing import smooth_offline
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from formcheck.exercises.base import ExerciseResult
@@ -109,7 +113,10 @@ def raw_landmarks(
         key = cache_key(source, options)
         cached = cache.get(key)
         if cached is not None:
+            log.debug("landmark cache hit: %s (%s)", key.name, cache.root)
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
+        log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
+    started = time.perf_counter()
     series = pose_stage.extract_pose_series(
         source,
         replace(options, smooth=False),  # the cache keeps raw landmarks
@@ -118,6 +125,7 @@ def raw_landmarks(
         new_estimator=lambda: pose_stage.estimator_factory(options.pose_options())(),
         progress=options.progress,
     )
+    log.debug("pose stage: %d frames in %.2f s", len(series), time.perf_counter() - started)
     raw = RawLandmarks(series, cache_key=None if key is None else key.name)
     if cache is not None and key is not None:
         try:

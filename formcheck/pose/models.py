@@ -11,12 +11,15 @@ A bundle whose name is known is checked against the pinned SHA-256 in ``SHA256SU
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from formcheck.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 VARIANTS = ("lite", "full", "heavy")
 DEFAULT_VARIANT = "full"
@@ -116,6 +119,13 @@ def verify(path: Path) -> ModelInfo:
         verified = digest in pinned.values()
         if verified:
             variant = next(n for n, d in pinned.items() if d == digest).split("_")[-1][:-5]
+    log.debug(
+        "pose model: %s (%s), SHA-256 %s, %s",
+        path,
+        variant,
+        digest,
+        "checksum verified" if verified else "unverified (not a pinned bundle)",
+    )
     return ModelInfo(
         path=path, variant=variant, sha256=digest, verified=verified, size_bytes=path.stat().st_size
     )

@@ -290,7 +290,9 @@ def test_evaluate_manifest_formcheck_error_message(tmp_path):
     assert report.clips[0]["error"] == "Cannot decode a.mp4"
 
 
-def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch, capsys):
+def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch, caplog):
+    import logging
+
     import formcheck.apps.batch as batch
     from formcheck.apps.evaluate import run_evaluation
 
@@ -304,7 +306,8 @@ def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch,
         )
 
     monkeypatch.setattr(batch, "score_clip_with", fake_score)
-    report = run_evaluation(path, progress=False, use_cache=False)
+    with caplog.at_level(logging.WARNING, logger="formcheck.apps.evaluate"):
+        report = run_evaluation(path, progress=False, use_cache=False)
     assert [c["error"] for c in report.errors] == ["no frames", "no frames"]
-    err = capsys.readouterr().err
-    assert err.count("warning: cache is full") == 1
+    # Logged (the formcheck command shows it on stderr, also under -q), once.
+    assert caplog.messages.count("warning: cache is full") == 1

@@ -76,7 +76,7 @@ def test_a_named_exercise_skips_the_world_parts(saved, calls):
 def test_analyze_command_hands_its_measures_to_the_outputs(saved, calls, tmp_path, capsys):
     out = tmp_path / "angles.csv"
     assert main(["analyze", str(saved), "--csv", str(out)]) == 0
-    assert out.is_file() and "per-frame angles written" in capsys.readouterr().out
+    assert out.is_file() and "per-frame angles written" in capsys.readouterr().err
     assert calls == {"compute_features": 1, "body_parts": 2, "frame_views": 1}
 
 
