@@ -9,9 +9,11 @@ local workers) call :func:`forbid_network` first.
 
 On Linux (x86_64 and aarch64) it installs a seccomp filter on the process: every later
 ``socket(AF_INET | AF_INET6, ...)`` fails with EACCES, in every thread the process starts
-afterwards and in every child process (worker pools inherit the filter). A name lookup then
-fails before any packet is sent. Local sockets (AF_UNIX: pipes to worker processes, the
-display) keep working. The filter cannot be lifted for the life of the process, which is the
+afterwards and in every child process (worker pools inherit the filter). A DNS query from the
+process then fails before any packet is sent. Local sockets (AF_UNIX: pipes to worker
+processes, a local display) keep working; so does a lookup handed to a local resolver daemon
+over such a socket (nscd, systemd-resolved), which could ask DNS for the name on the
+process's behalf, though nothing can then connect to the answer. The filter cannot be lifted for the life of the process, which is the
 point. ``tests/cli/test_offline.py`` runs the real commands under ``strace`` and checks that no
 internet socket is opened and no lookup is sent.
 
@@ -25,10 +27,12 @@ import ctypes
 import errno
 import os
 import platform
+import struct
 import sys
 from dataclasses import dataclass
 
-# Set FORMCHECK_ALLOW_NETWORK=1 to skip the filter (e.g. to debug a problem with it).
+# Set FORMCHECK_ALLOW_NETWORK=1 (or true, yes) to skip the filter (e.g. to debug a problem with
+# it, or to show a window through X forwarded over TCP, as ssh -X does).
 ALLOW_ENV = "FORMCHECK_ALLOW_NETWORK"
 
 _PR_SET_NO_NEW_PRIVS = 38
@@ -111,13 +115,17 @@ def forbid_network() -> tuple[bool, str]:
     global _installed
     if _installed:
         return True, "already in place"
-    if os.environ.get(ALLOW_ENV, "") not in ("", "0"):
+    if os.environ.get(ALLOW_ENV, "").strip().lower() in ("1", "true", "yes"):
         return False, f"{ALLOW_ENV} is set"
     if not sys.platform.startswith("linux"):
         return False, f"no network filter on {sys.platform} (Linux only)"
     arch = _ARCHES.get(platform.machine())
     if arch is None:
         return False, f"no network filter for the {platform.machine()} CPU"
+    if struct.calcsize("P") != 8:
+        # platform.machine() names the kernel's CPU: a 32-bit Python on a 64-bit kernel makes
+        # its calls through another ABI, which this filter would let through.
+        return False, "no network filter for a 32-bit Python"
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False, f"prctl(NO_NEW_PRIVS) failed: {os.strerror(ctypes.get_errno())}"
