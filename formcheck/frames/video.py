@@ -88,17 +88,20 @@ def probe_video(path: Path) -> VideoProbe:
 class _VideoBase(FrameSource):
     """Shared opening logic of the plain and the paced video source."""
 
+    # A paced source stands in for a camera: it reports no frame count.
+    is_live: bool = False
+
     def __init__(
         self,
         path: Path,
         *,
-        max_size: int | None,
-        stride: int,
-        fps: float | None,
-        is_live: bool,
+        max_size: int | None = None,
+        stride: int = 1,
+        fps: float | None = None,
         start_s: float | None = None,
         end_s: float | None = None,
     ) -> None:
+        is_live = self.is_live
         self.path = path
         self.stride = stride
         probe = probe_video(path)
@@ -222,26 +225,6 @@ class _VideoBase(FrameSource):
 class VideoFileSource(_VideoBase):
     """Every ``stride``-th frame of a video file, decoded as fast as the consumer asks."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        max_size: int | None = None,
-        stride: int = 1,
-        fps: float | None = None,
-        start_s: float | None = None,
-        end_s: float | None = None,
-    ) -> None:
-        super().__init__(
-            path,
-            max_size=max_size,
-            stride=stride,
-            fps=fps,
-            is_live=False,
-            start_s=start_s,
-            end_s=end_s,
-        )
-
     def _frames(self) -> Iterator[Frame]:
         cap, bgr, index = self._start()
         while True:
@@ -269,25 +252,7 @@ class RealtimeVideoSource(_VideoBase):
     was too slow for are skipped and counted in ``dropped_frames``, as with a real camera.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        max_size: int | None = None,
-        stride: int = 1,
-        fps: float | None = None,
-        start_s: float | None = None,
-        end_s: float | None = None,
-    ) -> None:
-        super().__init__(
-            path,
-            max_size=max_size,
-            stride=stride,
-            fps=fps,
-            is_live=True,
-            start_s=start_s,
-            end_s=end_s,
-        )
+    is_live = True
 
     def _frames(self) -> Iterator[Frame]:
         cap, bgr, first = self._start()
