@@ -145,7 +145,7 @@ def analyze_clip(
     """Judge one video, image, folder of images, camera or array source.
 
     ``options`` says how (exercise, model, frame size and stride, smoothing, masks, cache,
-    rule configs); or give those as keywords (``analyze_clip("set.mp4", exercise="plank",
+    rule configs); or give those as keywords (``analyze_clip("set.mp4", exercise=...,
     strictness="strict")``, read by :func:`~formcheck.engine.options.make_options`), not
     both. ``estimator`` reuses a loaded model (closed by the caller).
     """

@@ -90,6 +90,9 @@ def _variant_of(path: Path) -> str:
     return "custom"
 
 
+_reported: set[tuple[Path, str]] = set()
+
+
 def verify(path: Path) -> ModelInfo:
     """Check ``path`` is a readable bundle whose checksum matches, or raise ModelError."""
     if not path.exists():
@@ -119,13 +122,15 @@ def verify(path: Path) -> ModelInfo:
         verified = digest in pinned.values()
         if verified:
             variant = next(n for n, d in pinned.items() if d == digest).split("_")[-1][:-5]
-    log.debug(
-        "pose model: %s (%s), SHA-256 %s, %s",
-        path,
-        variant,
-        digest,
-        "checksum verified" if verified else "unverified (not a pinned bundle)",
-    )
+    if (path, digest) not in _reported:  # the stages resolve a model more than once
+        _reported.add((path, digest))
+        log.debug(
+            "pose model: %s (%s), SHA-256 %s, %s",
+            path,
+            variant,
+            digest,
+            "checksum verified" if verified else "unverified (not a pinned bundle)",
+        )
     return ModelInfo(
         path=path, variant=variant, sha256=digest, verified=verified, size_bytes=path.stat().st_size
     )
