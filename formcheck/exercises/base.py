@@ -28,9 +28,22 @@ DISCLAIMER = (
 )
 
 
+class FaultLevel(StrEnum):
+    """How far a finding is from good form. A ``str``, so the JSON of a result is the same text.
+
+    ``slight``: past the smallest deviation the model can see reliably, short of where a coach
+    would correct it. Shown and reported as a note (:attr:`ExerciseResult.notes`): it does not
+    end good form and is not counted as a fault. ``fault``: the cue a coach would give.
+    ``--strictness strict`` places the fault level at the slight one.
+    """
+
+    SLIGHT = "slight"
+    FAULT = "fault"
+
+
 @dataclass(frozen=True)
 class Fault:
-    """One detected fault, with the evidence behind it."""
+    """One detected fault (or, at ``level`` slight, a note), with the evidence behind it."""
 
     code: str  # e.g. "rounded_back"
     cue: str  # the coaching cue in plain words, e.g. "Chest up, keep your back flat"
@@ -42,6 +55,10 @@ class Fault:
     measured: dict[str, float] = field(default_factory=dict)  # name -> value measured
     thresholds: dict[str, float] = field(default_factory=dict)  # name -> threshold crossed
     signals: tuple[str, ...] = ()  # which independent signals fired (e.g. landmarks, silhouette)
+    level: FaultLevel = FaultLevel.FAULT  # a plain string naming a level is turned into the member
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", FaultLevel(self.level))
 
     @property
     def duration_s(self) -> float:
@@ -143,7 +160,8 @@ class ExerciseResult:
     assessable: bool = True
     reason: str | None = None  # why not assessable
     reps: list[Rep] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)  # level fault only
+    notes: list[Fault] = field(default_factory=list)  # level slight: shown, not counted
     events: list[Event] = field(default_factory=list)
     summary: SetSummary = field(default_factory=SetSummary)
     not_judged: dict[str, str] = field(default_factory=dict)  # fault code -> reason
