@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# FORMCHECK_SHARED_DATA points elsewhere (a git worktree does not sit beside ../shared).
+SHARED_DATA = Path(os.environ.get("FORMCHECK_SHARED_DATA") or ROOT.parent / "shared" / "data")
 SAMPLES = ROOT / "samples"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 

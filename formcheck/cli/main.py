@@ -39,6 +39,13 @@ def _range_line(series) -> str | None:
     return f"analysed {start} to {end} of the file; times are the file's own"
 
 
+def _damage_line(series) -> str | None:
+    """What the decoder could not read whole, in formcheck's words (None when all was well)."""
+    from formcheck.frames.damage import describe_damage
+
+    return describe_damage(series.source.damage)
+
+
 def _describe_series(series) -> list[str]:
     lines = [
         f"frames: {len(series)} ({series.duration_s:.1f} s at {series.fps:.1f} fps, "
@@ -67,7 +74,7 @@ def cmd_pose(args: argparse.Namespace) -> int:
     options = engine_options(args, with_masks=True)
     series = extract_pose_series(args.video, options, progress=args.progress)
     saved = series.save(out)
-    for line in [_range_line(series), *_describe_series(series)]:
+    for line in [_range_line(series), _damage_line(series), *_describe_series(series)]:
         if line:
             print(line)
     log.info(f"landmarks saved to {saved}")
@@ -165,8 +172,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             payload["analysed_s"] = [series.time_ms[0] / 1000.0, series.time_ms[-1] / 1000.0]
         _write_json(args.json, payload)
     print(format_result(result, Path(str(args.video)).name))
-    if _range_line(series):
-        print(_range_line(series))
+    for line in (_range_line(series), _damage_line(series)):
+        if line:
+            print(line)
     if series.max_people > 1:
         print(_describe_series(series)[-1])
     if args.json:

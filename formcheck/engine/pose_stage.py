@@ -328,6 +328,17 @@ class _Collector:
             self._worker = None
 
 
+def _with_damage(series: PoseSeries, source: FrameSource) -> PoseSeries:
+    """The series with what its file's decoder could not read whole (see
+    :mod:`formcheck.frames.damage`); unchanged for a live source or one not checked."""
+    if source.info.is_live:
+        return series
+    damage = source.damage()
+    if damage is None:
+        return series
+    return replace(series, source=replace(series.source, damage=damage))
+
+
 def extract_pose_series(
     spec,
     options: EngineOptions | None = None,
@@ -375,6 +386,7 @@ def extract_pose_series(
                 progress=progress,
                 decode_ahead=not source.info.is_live,
             )
+            series = _with_damage(series, source)
     finally:
         source.close()
         if own_estimator and estimator is not None:

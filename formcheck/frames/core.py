@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from formcheck.errors import ConfigError
-from formcheck.series.core import SourceInfo
+from formcheck.series.core import DecodeDamage, SourceInfo
 
 # Smaller frames leave the pose model nothing to find; larger limits are always allowed.
 MIN_MAX_SIZE = 32
@@ -95,6 +95,11 @@ class FrameSource(ABC):
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def damage(self) -> DecodeDamage | None:
+        """What the decoder could not give whole on the last pass over a file (after it);
+        None where that is not checked (arrays, cameras, folders)."""
+        return None
 
     def __enter__(self) -> FrameSource:
         return self

@@ -6,6 +6,7 @@ Folders are read one image at a time (never all at once) in natural order, so
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,10 @@ from formcheck.frames.core import (
     scaled_size,
     source_info,
 )
+from formcheck.frames.damage import decode_image_checked, describe_damage
+from formcheck.series.core import DecodeDamage
+
+log = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset(
     {".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
@@ -45,12 +50,23 @@ def natural_key(name: str) -> list[str | int]:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """Decode an image to upright BGR uint8 (EXIF orientation applied), or raise InputError."""
+    """Decode an image to upright BGR uint8 (EXIF orientation applied), or raise InputError.
+
+    A damaged JPEG in a folder is used as it decodes, with one warning in formcheck's words.
+    """
+    bgr, damage = read_image_checked(path)
+    if damage is not None and damage.any:
+        log.warning("%s: %s", path.name, describe_damage(damage))
+    return bgr
+
+
+def read_image_checked(path: Path) -> tuple[np.ndarray, DecodeDamage | None]:
+    """:func:`read_image` and what was wrong with the file (a cut-short or corrupt JPEG)."""
     # IMREAD_COLOR also turns grey, alpha and 16-bit images into 8-bit BGR.
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    bgr, damage = decode_image_checked(path)
     if bgr is None or bgr.size == 0:
         raise InputError(f"{path} could not be read as an image.", _IMAGE_HINT)
-    return bgr
+    return bgr, damage
 
 
 def exif_rotation(path: Path) -> int:
@@ -70,7 +86,7 @@ class StillImageSource(FrameSource):
     """A single photo as a one-frame source at 0 ms."""
 
     def __init__(self, path: Path, *, max_size: int | None = None, fps: float | None = None):
-        bgr = read_image(path)
+        bgr, self._damage = read_image_checked(path)
         size = scaled_size(bgr.shape[1], bgr.shape[0], max_size)
         self._rgb = Converter(size).bgr_to_rgb(bgr)
         fps = float(fps) if fps is not None else DEFAULT_FPS
@@ -78,6 +94,9 @@ class StillImageSource(FrameSource):
 
     def _frames(self) -> Iterator[Frame]:
         yield Frame(self._rgb, 0.0, 0)
+
+    def damage(self) -> DecodeDamage | None:
+        return self._damage
 
     def _release(self) -> None:
         self._rgb = np.zeros((1, 1, 3), np.uint8)

@@ -2,23 +2,34 @@
 
 Timestamps come from the frame index and the container's frame rate, not from
 ``CAP_PROP_POS_MSEC``: that value repeats or runs backwards on some files, and MediaPipe's video
-mode rejects timestamps that do not increase.
+mode rejects timestamps that do not increase. The one exception is damage: after a read fails,
+the source reads on and places the next good frame by its presentation time, so the frames in
+between are missing from the series, not squeezed out of its timeline
+(:mod:`formcheck.frames.damage` reports them).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from formcheck.errors import InputError
-from formcheck.frames.core import (
+# FFmpeg's own error lines ("[h264 @ 0x..] error while decoding MB ..") go to fd 2 from C and
+# would bury formcheck's messages; the damage they describe is reported in our words instead
+# (formcheck.frames.damage). OpenCV reads this when its FFmpeg backend starts (first capture).
+if not os.environ.get("FORMCHECK_DEBUG"):
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
+import cv2  # noqa: E402
+
+from formcheck.errors import InputError  # noqa: E402
+from formcheck.frames.core import (  # noqa: E402
     DEFAULT_FPS,
     Converter,
     Frame,
@@ -29,12 +40,20 @@ from formcheck.frames.core import (
     scaled_size,
     source_info,
 )
+from formcheck.frames.damage import video_damage  # noqa: E402
+from formcheck.series.core import DecodeDamage  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".gif"})
 # GIFs often store no usable frame delay; 10 fps is the common default of GIF players.
 GIF_DEFAULT_FPS = 10.0
+# Failed reads in a row before the file counts as ended. Corrupt bytes mid-file made OpenCV
+# fail a handful of reads (6 on a sample clip with 4 kB overwritten) and then decode on; at
+# the real end every read fails at once, so trying on costs nothing there.
+MAX_FAILED_READS = 64
+# Reads after a failure whose frames are placed by their time stamps (see _place).
+PTS_WINDOW = 16
 
 _VIDEO_HINT = (
     "Check that it is a complete video file (mp4, mov, avi, mkv, webm or gif). If it came from "
@@ -52,6 +71,8 @@ class VideoProbe:
     frame_count: int | None
     rotation_deg: int  # clockwise rotation from the metadata that the frames get
     manual_rotation: int  # the part of it OpenCV did not apply itself
+    first_pts_ms: float = 0.0  # presentation time of the first frame (frames are placed
+    # by it only after a failed read)
 
 
 def probe_video(path: Path) -> VideoProbe:
@@ -82,6 +103,7 @@ def probe_video(path: Path) -> VideoProbe:
         frame_count=count if count > 0 else None,
         rotation_deg=rotation,
         manual_rotation=0 if auto else rotation,
+        first_pts_ms=cap.get(cv2.CAP_PROP_POS_MSEC),
     )
 
 
@@ -110,6 +132,12 @@ class _VideoBase(FrameSource):
         self.source_fps = float(fps) if fps is not None else probe.fps
         self.container_frame_count = probe.frame_count
         self.start_s, self.end_s = start_s, end_s
+        self._first_pts_ms = probe.first_pts_ms
+        # Original frame indices the last pass could not decode, and whether it stopped
+        # before the container's frame count (see damage()).
+        self.missing_indices: set[int] = set()
+        self.ended_early = False
+        self._damage_window = 0  # reads left that are placed by their time stamps
         # The range as frame indices (times are index / fps): the first frame at or after the
         # start, the last at or before the end (None: to the end of the file).
         frame_ms = 1000.0 / self.source_fps
@@ -206,6 +234,46 @@ class _VideoBase(FrameSource):
             self._cap = None
         self._probe = None
 
+    def _read_on(self, cap: cv2.VideoCapture, index: int) -> tuple[np.ndarray, int] | None:
+        """The frame after ``index`` and its index, reading past frames that fail to decode
+        (None at the end of the file)."""
+        for failed in range(MAX_FAILED_READS):
+            ok, bgr = cap.read()
+            if ok and bgr is not None:
+                if failed:
+                    self._damage_window = PTS_WINDOW
+                return bgr, self._place(cap, index)
+        return None
+
+    def _place(self, cap: cv2.VideoCapture, index: int) -> int:
+        """The index of the frame just decoded, the one before being ``index``.
+
+        Normally ``index + 1``. Within :data:`PTS_WINDOW` reads of a failure, by the frame's
+        presentation time (never before ``index + 1``): FFmpeg's frame threads surface a lost
+        frame a few reads late (a 4 kB overwrite failed 5 reads, then the next frames came
+        1, 4 and 2 frames apart). The frames jumped over are recorded as missing.
+        """
+        if self._damage_window <= 0:
+            return index + 1
+        self._damage_window -= 1
+        pts = cap.get(cv2.CAP_PROP_POS_MSEC) - self._first_pts_ms
+        found = max(index + 1, round(pts * self.source_fps / 1000.0))
+        if self.container_frame_count is not None:  # a wild time stamp cannot run past the end
+            found = min(found, max(index + 1, self.container_frame_count - 1))
+        self.missing_indices.update(range(index + 1, found))
+        return found
+
+    def damage(self) -> DecodeDamage:
+        """What the last pass could not decode whole (see :mod:`formcheck.frames.damage`)."""
+        return video_damage(
+            self.path,
+            self.source_fps,
+            set(self.missing_indices),
+            self.ended_early,
+            self.first_index,
+            self.last_index,
+        )
+
     def _report_short_read(self, decoded: int) -> None:
         expected = self.container_frame_count
         if self.closed:  # close() cut the pass short; nothing is wrong with the file
@@ -213,7 +281,9 @@ class _VideoBase(FrameSource):
         if expected is not None and self.last_index is not None:
             expected = min(expected, self.last_index + 1)  # a range ends before the file
         if expected is not None and decoded < expected - 1:
-            log.warning(
+            self.ended_early = True
+            self.missing_indices.update(range(max(decoded, self.first_index), expected))
+            log.debug(
                 "%s: decoded %d of the %d frames the container lists; the file may be "
                 "truncated or damaged.",
                 self.path,
@@ -227,21 +297,27 @@ class VideoFileSource(_VideoBase):
 
     def _frames(self) -> Iterator[Frame]:
         cap, bgr, index = self._start()
+        self.missing_indices.clear()
+        self.ended_early = False
+        self._damage_window = 0
         while True:
             yield self._frame(bgr, index)
             if not self._in_range(index + self.stride):
                 return  # the range ends before the next frame we would keep
-            # grab() decodes without the colour conversion: enough for frames we skip.
+            # grab() decodes without the colour conversion: enough for frames we skip. A
+            # failed grab is left to the read below, which reads past damage.
             for _ in range(self.stride - 1):
                 if not cap.grab():
-                    self._report_short_read(index + 1)
-                    return
-                index += 1
-            ok, bgr = cap.read()
-            if not ok or bgr is None:
+                    self._damage_window = PTS_WINDOW
+                    break
+                index = self._place(cap, index)
+            found = self._read_on(cap, index)
+            if found is None:
                 self._report_short_read(index + 1)
                 return
-            index += 1
+            bgr, index = found
+            if not self._in_range(index):
+                return
 
 
 class RealtimeVideoSource(_VideoBase):

@@ -22,6 +22,67 @@ from formcheck.series.npzfile import read_versioned_npz
 
 FORMAT_VERSION = 1
 
+TimeRange = tuple[float, float]  # (first, last) second of the file
+
+
+@dataclass(frozen=True)
+class DecodeDamage:
+    """What the decoder could not give whole: the input was analysed on what did decode.
+
+    ``missing``: time ranges (seconds of the file) of frames that could not be decoded at all
+    (they are absent from the series, so its times skip them); ``damaged``: of frames that
+    decoded with errors the decoder concealed (smeared or grey blocks: the model saw them, its
+    landmarks there are less sure). ``incomplete``: the file ends before the picture or the
+    stream does (a truncated still or video). ``checks`` names how it was looked for, so an
+    empty report says what was checked.
+    """
+
+    missing: tuple[TimeRange, ...] = ()
+    missing_frames: int = 0
+    damaged: tuple[TimeRange, ...] = ()
+    damaged_frames: int = 0
+    incomplete: bool = False
+    checks: tuple[str, ...] = ()
+    still: bool = False  # a photo (one frame), not a video
+
+    @property
+    def any(self) -> bool:
+        return bool(self.missing_frames or self.damaged_frames or self.incomplete)
+
+    def to_dict(self) -> dict:
+        return {
+            "missing_s": [list(r) for r in self.missing],
+            "missing_frames": self.missing_frames,
+            "damaged_s": [list(r) for r in self.damaged],
+            "damaged_frames": self.damaged_frames,
+            "incomplete": self.incomplete,
+            "checks": list(self.checks),
+            "still": self.still,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DecodeDamage:
+        return cls(
+            missing=tuple((float(a), float(b)) for a, b in data.get("missing_s", [])),
+            missing_frames=int(data.get("missing_frames", 0)),
+            damaged=tuple((float(a), float(b)) for a, b in data.get("damaged_s", [])),
+            damaged_frames=int(data.get("damaged_frames", 0)),
+            incomplete=bool(data.get("incomplete", False)),
+            checks=tuple(data.get("checks", [])),
+            still=bool(data.get("still", False)),
+        )
+
+
+def time_ranges(times_s: list[float], frame_s: float) -> tuple[TimeRange, ...]:
+    """Sorted frame times merged into ranges: frames at most one frame apart join one range."""
+    ranges: list[list[float]] = []
+    for t in sorted(times_s):
+        if ranges and t - ranges[-1][1] <= frame_s * 1.5:
+            ranges[-1][1] = t
+        else:
+            ranges.append([t, t])
+    return tuple((round(a, 3), round(b, 3)) for a, b in ranges)
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -38,6 +99,8 @@ class SourceInfo:
     # timeline; None: from its beginning / to its end. Frame times stay the file's own.
     start_s: float | None = None
     end_s: float | None = None
+    # What the decoder could not read whole (None: not checked, e.g. arrays or a camera).
+    damage: DecodeDamage | None = None
 
     @property
     def ranged(self) -> bool:
@@ -56,11 +119,15 @@ class SourceInfo:
         }
         if self.ranged:  # only then, so a whole clip's dict (and old files) stay as they were
             data.update(start_s=self.start_s, end_s=self.end_s)
+        if self.damage is not None:  # only when checked, so other dicts stay as they were
+            data["damage"] = self.damage.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SourceInfo:
-        return cls(**data)
+        data = dict(data)
+        damage = data.pop("damage", None)
+        return cls(**data, damage=None if damage is None else DecodeDamage.from_dict(damage))
 
 
 @dataclass

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from formcheck.frames.damage import describe_damage
+
 if TYPE_CHECKING:
     from formcheck.engine.clip import ClipAnalysis
     from formcheck.exercises.base import ExerciseResult
@@ -53,6 +55,9 @@ class ClipReport:
     worker: str = ""  # host:pid that scored it
     peak_rss_mb: float | None = None  # of that worker process so far
     warnings: list[str] = field(default_factory=list)
+    # What the decoder could not read whole (frames missing or damaged, an incomplete file),
+    # in words with the time ranges; None when the file decoded whole or was not checked.
+    damage: str | None = None
     series: PoseSeries | None = field(default=None, repr=False)  # smoothed; score_clip only
 
     @property
@@ -74,6 +79,7 @@ class ClipReport:
         self.warnings.extend(analysis.warnings)
         self.frames = len(analysis.series)
         self.detection_rate = analysis.raw_detection_rate
+        self.damage = describe_damage(analysis.series.source.damage)
         self._fill_verdict(analysis.result)
         if keep_series:
             self.series = analysis.series

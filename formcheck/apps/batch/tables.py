@@ -48,6 +48,7 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
             "duration_s": r.duration_s,
             "frames": r.frames,
             "detection_rate": r.detection_rate,
+            "damage": r.damage,
         }
         for code in codes:
             row[fault_column(code)] = r.fault_counts.get(code, 0) if judged else None
@@ -74,6 +75,7 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
         "duration_s",
         "frames",
         "detection_rate",
+        "damage",
         *(fault_column(c) for c in codes),
         "reason",
         "error",
@@ -83,7 +85,7 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=columns)
     ints = ["reps", "faults", "frames", *(fault_column(c) for c in codes)]
     floats = ["exercise_confidence", "hold_s", "good_form_s", "duration_s", "detection_rate"]
-    strings = ["clip", "path", "status", "exercise", "variant", "reason", "error"]
+    strings = ["clip", "path", "status", "exercise", "variant", "damage", "reason", "error"]
     table[ints] = table[ints].astype("Int64")
     table[floats] = table[floats].astype("float64")
     table[strings] = table[strings].astype("string")
