@@ -6,8 +6,9 @@ of either. Two checks find them:
 
 * **missing frames** (always): the video source keeps reading past a failed read and places
   the next frame by its presentation time, so the frames in between are counted as missing
-  (:class:`formcheck.frames.video.VideoFileSource`); a file that ends before its container's
-  frame count is *incomplete*.
+  (:class:`formcheck.frames.video.VideoFileSource`). A file whose decode ends before its
+  container's frame count is *incomplete*: those frames cannot be placed in time (real clips cut
+  from a longer recording without re-encoding often list a few frames that never decode).
 * **concealed damage** (with PyAV, the ``video`` extra): a second decode with PyAV, which hands
   out FFmpeg's per-frame corrupt flag (``is_corrupt``) It costs
   one more decode of the file (a few percent of the model's time).
@@ -168,12 +169,12 @@ def video_damage(
     path: Path,
     fps: float,
     missing: set[int],
-    incomplete: bool,
+    shortfall: int,
     first_index: int = 0,
     last_index: int | None = None,
 ) -> DecodeDamage:
     """The damage report of a video: ``missing`` frame indices the OpenCV read skipped (and
-    ``incomplete`` when it stopped before the container's frame count), joined with what a
+    ``shortfall``: frames short of the container's frame count it ended), joined with what a
     PyAV decode flags (:func:`pyav_damage`) when PyAV is installed."""
     checks = ["skipped frames"]
     damaged: set[int] = set()
@@ -194,7 +195,8 @@ def video_damage(
         missing_frames=len(missing),
         damaged=damaged_ranges,
         damaged_frames=len(damaged),
-        incomplete=incomplete,
+        incomplete=shortfall > 0,
+        short_frames=shortfall,
         checks=tuple(checks),
     )
 
@@ -221,8 +223,12 @@ def describe_damage(damage: DecodeDamage | None) -> str | None:
             f"{damage.damaged_frames} frame{'s' * (damage.damaged_frames != 1)} decoded with "
             f"errors at {format_ranges(damage.damaged)} (used, less reliable)"
         )
-    if damage.incomplete:
-        parts.append("the file ends before the frames its container lists (truncated)")
+    if damage.short_frames:
+        parts.append(
+            f"the decoder ended {damage.short_frames} frame{'s' * (damage.short_frames != 1)} "
+            "short of what the file lists (cut short, or frames that never decode; where is "
+            "unknown)"
+        )
     return "Damaged input: " + "; ".join(parts) + ". The rest of the clip was analysed."
 
 

@@ -133,10 +133,10 @@ class _VideoBase(FrameSource):
         self.container_frame_count = probe.frame_count
         self.start_s, self.end_s = start_s, end_s
         self._first_pts_ms = probe.first_pts_ms
-        # Original frame indices the last pass could not decode, and whether it stopped
-        # before the container's frame count (see damage()).
+        # Original frame indices the last pass could not decode, and how many frames short
+        # of the container's frame count it ended (see damage()).
         self.missing_indices: set[int] = set()
-        self.ended_early = False
+        self.shortfall = 0
         self._damage_window = 0  # reads left that are placed by their time stamps
         # The range as frame indices (times are index / fps): the first frame at or after the
         # start, the last at or before the end (None: to the end of the file).
@@ -269,7 +269,7 @@ class _VideoBase(FrameSource):
             self.path,
             self.source_fps,
             set(self.missing_indices),
-            self.ended_early,
+            self.shortfall,
             self.first_index,
             self.last_index,
         )
@@ -281,8 +281,7 @@ class _VideoBase(FrameSource):
         if expected is not None and self.last_index is not None:
             expected = min(expected, self.last_index + 1)  # a range ends before the file
         if expected is not None and decoded < expected - 1:
-            self.ended_early = True
-            self.missing_indices.update(range(max(decoded, self.first_index), expected))
+            self.shortfall = expected - decoded
             log.debug(
                 "%s: decoded %d of the %d frames the container lists; the file may be "
                 "truncated or damaged.",
@@ -298,7 +297,7 @@ class VideoFileSource(_VideoBase):
     def _frames(self) -> Iterator[Frame]:
         cap, bgr, index = self._start()
         self.missing_indices.clear()
-        self.ended_early = False
+        self.shortfall = 0
         self._damage_window = 0
         while True:
             yield self._frame(bgr, index)

@@ -33,7 +33,8 @@ class DecodeDamage:
     (they are absent from the series, so its times skip them); ``damaged``: of frames that
     decoded with errors the decoder concealed (smeared or grey blocks: the model saw them, its
     landmarks there are less sure). ``incomplete``: the file ends before the picture or the
-    stream does (a truncated still or video). ``checks`` names how it was looked for, so an
+    stream does (a truncated still or video); for a video, ``short_frames`` of the frames its
+    container lists never decoded and cannot be placed in time. ``checks`` names how it was looked for, so an
     empty report says what was checked.
     """
 
@@ -42,6 +43,7 @@ class DecodeDamage:
     damaged: tuple[TimeRange, ...] = ()
     damaged_frames: int = 0
     incomplete: bool = False
+    short_frames: int = 0
     checks: tuple[str, ...] = ()
     still: bool = False  # a photo (one frame), not a video
 
@@ -56,6 +58,7 @@ class DecodeDamage:
             "damaged_s": [list(r) for r in self.damaged],
             "damaged_frames": self.damaged_frames,
             "incomplete": self.incomplete,
+            "short_frames": self.short_frames,
             "checks": list(self.checks),
             "still": self.still,
         }
@@ -68,6 +71,7 @@ class DecodeDamage:
             damaged=tuple((float(a), float(b)) for a, b in data.get("damaged_s", [])),
             damaged_frames=int(data.get("damaged_frames", 0)),
             incomplete=bool(data.get("incomplete", False)),
+            short_frames=int(data.get("short_frames", 0)),
             checks=tuple(data.get("checks", [])),
             still=bool(data.get("still", False)),
         )
