@@ -8,6 +8,7 @@ recogniser, so a rep is judged the same way everywhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, SetSummary
 from formcheck.exercises.config import load_configs
 from formcheck.features.frame_input import FrameMeasures, measure_frames
+from formcheck.features.view import judged_views
 from formcheck.series.core import PoseSeries
 
 MIN_DETECTION_RATE = 0.3
@@ -111,11 +113,14 @@ def analyze_series(
         measures = measure_frames(judged)
     else:
         judged = series
+    # A clip between side and oblique is judged with the checks valid for both views, so a
+    # clip at the limit gets the same verdict on every CPU (formcheck.features.view).
+    banded = judged_views(measures.views, measures.view.view)
+    if banded is not measures.views:
+        measures = replace(measures, views=banded)
     result = spec.make_rule(configs[exercise]).evaluate(judged, measures=measures)
     if still:
         # The repeated frame has no real time axis: keep the posture verdict, drop the timing.
-        from dataclasses import replace
-
         result.faults = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.faults]
         result.events = []
         keep = [a for a in result.summary.advice if a.startswith("Not sure")]

@@ -132,9 +132,13 @@ class ViewConfidence:
 
     def for_view(self, view: str) -> float:
         """The factor for a view label (:class:`~formcheck.features.view.View`); any other
-        label counts as unknown."""
+        label counts as unknown. A clip between side and oblique (``side-oblique``, see
+        :func:`~formcheck.features.view.judged_views`) is judged with the checks valid for
+        both: the stricter of the two factors."""
         if view == View.SIDE:
             return self.side
+        if view == View.SIDE_OBLIQUE:
+            return min(self.side, self.oblique)
         if view == View.OBLIQUE:
             return self.oblique
         if view == View.FRONT:

@@ -29,6 +29,7 @@ from formcheck.exercises import registry
 from formcheck.exercises.base import DISCLAIMER, ExerciseResult, Fault
 from formcheck.exercises.spec import Measure
 from formcheck.features.core import FEATURE_DEFINITIONS, Features, compute_features
+from formcheck.features.view import VIEW_WORDS
 from formcheck.outputs.overlay import fault_title
 from formcheck.outputs.plots import (
     angle_plot_png,
@@ -265,7 +266,7 @@ def _summary_section(
     view = result.view
     if view is not None and view.view:
         facing = f", facing {view.facing}" if view.facing else ""
-        cards.append(_card("camera view", f"{view.view}{facing}"))
+        cards.append(_card("camera view", f"{VIEW_WORDS.get(view.view, view.view)}{facing}"))
     if result.recognition:
         best = max(result.recognition.items(), key=lambda kv: kv[1])
         cards.append(_card("recognised as", f"{best[0]} ({best[1]:.0%})"))

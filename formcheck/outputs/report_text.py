@@ -5,6 +5,7 @@ from __future__ import annotations
 from formcheck.exercises import registry
 from formcheck.exercises.base import ExerciseResult, Fault
 from formcheck.exercises.spec import Measure
+from formcheck.features.view import VIEW_WORDS
 
 # Headings for a clip that is none of the registered exercises (each exercise's own heading is
 # its spec's title).
@@ -78,7 +79,7 @@ def format_result(result: ExerciseResult, source_name: str = "") -> str:
     view = result.view
     if view is not None and view.view:
         facing = f", facing {view.facing}" if view.facing else ""
-        lines.append(f"camera view: {view.view}{facing}")
+        lines.append(f"camera view: {VIEW_WORDS.get(view.view, view.view)}{facing}")
     if not result.assessable:
         lines.append(f"NOT ASSESSABLE: {result.reason}")
         lines.extend(f"advice: {a}" for a in result.summary.advice)

@@ -155,7 +155,7 @@ def test_yaw_cues(pose, yaw):
         (0.0, {"front"}),
         (30.0, {"front", "oblique"}),
         (45.0, {"oblique"}),
-        (60.0, {"oblique", "side"}),
+        (60.0, {"side-oblique"}),  # on the limit: the band between side and oblique
         (75.0, {"side"}),
         (90.0, {"side"}),
         (-90.0, {"side"}),
@@ -319,3 +319,54 @@ def test_view_matches_label():
     assert view_matches_label(side, "unknown")
     with pytest.raises(InputError):
         view_matches_label(side, "top")
+
+
+# ----------------------------------------------------------------------------- the band
+def test_a_clip_near_the_side_limit_reads_between_side_and_oblique():
+    from formcheck.features.view import (
+        SIDE_MIN_YAW_DEG,
+        VIEW_BAND_DEG,
+        VIEW_WORDS,
+        classify_clip_yaw,
+    )
+
+    below, above = SIDE_MIN_YAW_DEG - VIEW_BAND_DEG, SIDE_MIN_YAW_DEG + VIEW_BAND_DEG
+    # Noise smaller than the band never moves a clip at the limit out of it.
+    for yaw in (SIDE_MIN_YAW_DEG - 4.9, SIDE_MIN_YAW_DEG, SIDE_MIN_YAW_DEG + 4.9):
+        assert classify_clip_yaw(yaw) == "side-oblique"
+    assert classify_clip_yaw(below - 0.1) == "oblique"
+    assert classify_clip_yaw(above) == "side"
+    assert classify_clip_yaw(float("nan")) == "unknown"
+    assert VIEW_WORDS["side-oblique"] == "between side and oblique"
+    # A frame is labelled by the limit alone.
+    assert classify_yaw(SIDE_MIN_YAW_DEG - 1) == "oblique"
+
+
+def test_a_banded_clip_is_judged_with_the_checks_valid_for_both_views():
+    from formcheck.exercises.base import ViewConfidence
+    from formcheck.features.view import judged_views
+
+    views = frame_views_of(np.array([58.0, 62.0, 10.0, np.nan]))
+    judged = judged_views(views, "side-oblique")
+    assert list(judged.view) == ["side-oblique", "side-oblique", "front", "unknown"]
+    assert judged_views(views, "side") is views  # any other clip: unchanged
+    conf = ViewConfidence(side=1.0, oblique=0.6, unknown=0.5, front=0.0)
+    assert conf.for_view("side-oblique") == 0.6  # the stricter of side and oblique
+    assert ViewConfidence(side=0.5, oblique=0.8, unknown=0, front=0).for_view("side-oblique") == 0.5
+
+
+def frame_views_of(yaw: np.ndarray):
+    """FrameViews whose frames have these yaws (the other columns do not matter here)."""
+    from formcheck.features.view import FrameViews
+
+    n = len(yaw)
+    return FrameViews(
+        yaw_deg=yaw,
+        view=classify_yaw(yaw).astype(str),
+        inside={"head": np.ones(n, bool)},
+        extent_frac=np.full(n, 0.5),
+        yaw_world_deg=yaw,
+        yaw_image_deg=yaw,
+        extent_px=np.full(n, 300.0),
+        found=np.isfinite(yaw),
+    )
