@@ -6,7 +6,12 @@ import pytest
 
 from formcheck.engine.options import EngineOptions
 from formcheck.engine.pose_stage import extract_pose_series
-from formcheck.features.view import assess_view, view_matches_label
+from formcheck.features.view import (
+    SIDE_MIN_YAW_DEG,
+    VIEW_BAND_DEG,
+    assess_view,
+    view_matches_label,
+)
 from tests.conftest import SHARED_DATA, shared_manifest
 
 # About 30 frames a clip: with 10, the lite model's yaw on deadlift_roundedback_side_10 read
@@ -15,6 +20,13 @@ from tests.conftest import SHARED_DATA, shared_manifest
 # side clip reads >= 68.9 deg here (all frames: >= 70.1; the full model: >= 71.9), so a few
 # degrees of cross-CPU model noise cannot flip the verdict.
 FRAMES_PER_CLIP = 30
+# The largest change of a real clip's yaw that benchmarks/view_noise.py measured when the
+# model's input moved by one grey level (the stand-in for another CPU's rounding): 11.4 deg, on
+# deadlift_roundedback_side_10, whose lite-model tracking takes one of two paths (70.1 deg as
+# decoded, 81.0-81.5 with any of three jitters); every other side or oblique clip moved by at
+# most 2.4. A side clip must read at least this far above the band's lower edge here, so that
+# on any CPU whose noise stays within it the clip reads side or side-oblique, never oblique.
+CPU_NOISE_DEG = 11.5
 
 
 def side_view_videos() -> list[dict[str, str]]:
@@ -39,7 +51,10 @@ def test_real_side_view_clips_read_as_side(shared_data, real_model, row):
     assessment = assess_view(series)
     # Within 10 degrees of the side range: people label a 55-degree camera "side" too.
     assert view_matches_label(assessment, "side"), (assessment.view, assessment.yaw_deg)
-    assert assessment.view in ("side", "oblique")
+    assert assessment.view in ("side", "side-oblique")
+    # With the margin the model's cross-CPU noise needs (see CPU_NOISE_DEG).
+    lowest = SIDE_MIN_YAW_DEG - VIEW_BAND_DEG + CPU_NOISE_DEG
+    assert assessment.yaw_deg >= lowest, (assessment.yaw_deg, lowest)
     # The facing is a majority over the frames: where the lifter turns during the clip (the
     # assessment says the camera angle changes) no side wins, and saying so is right.
     turned = any("camera angle changes" in reason for reason in assessment.reasons)
