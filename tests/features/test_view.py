@@ -370,3 +370,26 @@ def frame_views_of(yaw: np.ndarray):
         extent_px=np.full(n, 300.0),
         found=np.isfinite(yaw),
     )
+
+
+def test_the_engine_judges_a_banded_clip_by_the_band(monkeypatch):
+    # A standing body turned 58 deg: each frame reads oblique by the limit, the clip is in
+    # the band, and the rule is handed the band's label on every frame.
+    from formcheck.engine.analyze import analyze_series
+    from formcheck.exercises import registry
+
+    series = make_series([camera_frame("standing", 58.0)] * 40)
+    assert set(classify_yaw(frame_yaw(series))) == {"oblique"}
+    spec = registry.all_specs()[0]
+    rule_type = type(spec.make_rule(registry.complete_configs({})[spec.id]))
+    original = rule_type.evaluate
+    seen: list[str] = []
+
+    def spy(self, judged, *, measures=None):
+        seen.extend(str(v) for v in measures.views.view)
+        return original(self, judged, measures=measures)
+
+    monkeypatch.setattr(rule_type, "evaluate", spy)
+    result = analyze_series(series, spec.id)
+    assert result.view is not None and result.view.view == "side-oblique"
+    assert set(seen) == {"side-oblique"}
