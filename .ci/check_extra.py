@@ -31,7 +31,9 @@ def formcheck(*args: str) -> subprocess.CompletedProcess:
 def check_video(out: Path) -> None:
     # PyAV encodes the annotated video; PyAV also finds concealed damage in a clip.
     video = out / "annotated.mp4"
-    formcheck("analyze", str(CLIP), "--exercise", "plank", "--model", "lite", "--annotate", str(video))
+    formcheck(
+        "analyze", str(CLIP), "--exercise", "plank", "--model", "lite", "--annotate", str(video)
+    )
     import av
 
     with av.open(str(video)) as container:
@@ -41,7 +43,9 @@ def check_video(out: Path) -> None:
 
 def check_report(out: Path) -> None:
     report = out / "report.html"
-    formcheck("analyze", str(CLIP), "--exercise", "plank", "--model", "lite", "--report", str(report))
+    formcheck(
+        "analyze", str(CLIP), "--exercise", "plank", "--model", "lite", "--report", str(report)
+    )
     html = report.read_text()
     assert "data:image/png;base64," in html, "the HTML report has no plots"
 
@@ -49,8 +53,8 @@ def check_report(out: Path) -> None:
 def check_notebook(out: Path) -> None:
     # What the notebooks import and run: tables (pandas, parquet through pyarrow), plots,
     # the annotated video (PyAV), a kernel with widgets for the progress bars.
-    import IPython.display  # noqa: F401
     import ipykernel  # noqa: F401
+    import IPython.display  # noqa: F401
     import ipywidgets  # noqa: F401
     import matplotlib
 

@@ -103,6 +103,10 @@ class BatchResult:
             lines.append(f"  {r.name}: {r.status.replace('_', ' ')}: {r.error or r.reason}")
         if len(problems) > 10:
             lines.append(f"  ... and {len(problems) - 10} more (see the status column)")
+        damaged = [r for r in self.reports if r.damage]
+        if damaged:  # scored on what decoded: the damage column says how much and where
+            names = ", ".join(r.name for r in damaged[:5]) + (" ..." if len(damaged) > 5 else "")
+            lines.append(f"  {len(damaged)} damaged file(s), see the damage column: {names}")
         lines.extend(f"warning: {m}" for m in self.warnings)
         return "\n".join(lines)
 
