@@ -133,7 +133,13 @@ def pyav_damage(
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"  # frame threads: the scan runs beside the model
             base = stream.time_base
-            start: float | None = None
+            # Times count from the stream's start, as the OpenCV reader's indices do.
+            start: float | None = (
+                float(stream.start_time * base) if stream.start_time is not None else None
+            )
+            if first_index > 0 and start is not None and base:
+                # A range: begin at the keyframe before it, not at the top of a long file.
+                container.seek(int((start + first_index / fps) / base), stream=stream)
 
             def index_of(pts: int | None) -> int | None:
                 nonlocal start
@@ -155,6 +161,11 @@ def pyav_damage(
                     i = index_of(frame.pts)
                     if i is not None and frame.is_corrupt:  # FFmpeg's AV_FRAME_FLAG_CORRUPT
                         damaged.add(i)
+                # Frames come out in time order: past the range's end the scan is done.
+                if last_index is not None and any(
+                    (i := index_of(f.pts)) is not None and i > last_index for f in frames
+                ):
+                    break
     except (av.error.FFmpegError, IndexError, OSError) as exc:
         log.debug("PyAV could not scan %s for damage: %s", path, exc)
         return None

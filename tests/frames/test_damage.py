@@ -173,3 +173,14 @@ def test_analyze_reports_the_damage_in_text_and_json(real_model, tmp_path, capsy
     assert "Damaged input:" in captured.out and "could not be decoded at" in captured.out
     damage = json.loads(out.read_text())["source"]["damage"]
     assert damage["missing_frames"] >= 1 and damage["missing_s"]
+
+
+def test_a_range_reports_only_the_damage_inside_it(tmp_path):
+    pytest.importorskip("av", reason="concealed damage is found with PyAV (the video extra)")
+    clip = overwrite_middle(DEADLIFT, tmp_path / "smeared.mp4", 200)  # damage at ~6 s
+    with open_source(clip, start_s=5.0, end_s=7.0) as source:
+        list(source)
+        assert source.damage().damaged_frames >= 1
+    with open_source(clip, start_s=7.5) as source:
+        list(source)
+        assert not source.damage().any
