@@ -20,13 +20,14 @@ from tests.conftest import SHARED_DATA, shared_manifest
 # side clip reads >= 68.9 deg here (all frames: >= 70.1; the full model: >= 71.9), so a few
 # degrees of cross-CPU model noise cannot flip the verdict.
 FRAMES_PER_CLIP = 30
-# The largest change of a real clip's yaw that benchmarks/view_noise.py measured when the
-# model's input moved by one grey level (the stand-in for another CPU's rounding): 11.4 deg, on
-# deadlift_roundedback_side_10, whose lite-model tracking takes one of two paths (70.1 deg as
-# decoded, 81.0-81.5 with any of three jitters); every other side or oblique clip moved by at
-# most 2.4. A side clip must read at least this far above the band's lower edge here, so that
-# on any CPU whose noise stays within it the clip reads side or side-oblique, never oblique.
-CPU_NOISE_DEG = 11.5
+# The largest change of a real clip's yaw that benchmarks/view_noise.py measured, sampled as
+# here, when the model's input moved by one grey level (the stand-in for another CPU's rounding):
+# 11.65 deg, on deadlift_roundedback_side_09 (and 11.4 on _side_10, whose lite-model tracking
+# takes one of two paths: 70.1 deg as decoded, 81.0-81.5 with each of three jitters); the p95
+# over 129 runs was 3.3. A side clip must read at least this far above the band's lower edge
+# here, so that on any CPU whose noise stays within it the clip reads side or side-oblique,
+# never oblique. The lowest side clip, plank_unknown_side_06, reads 68.9 here (>= 66.7).
+CPU_NOISE_DEG = 11.7
 
 
 def side_view_videos() -> list[dict[str, str]]:
