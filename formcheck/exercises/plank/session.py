@@ -236,7 +236,7 @@ def classify_plank_frames(
     # A flip negates the ear reading; the nose reading (raw - offset) becomes -raw - offset;
     # the head pitch (angle from the trunk's up direction - 90) becomes -raw - 180.
     neck_raw = feat("neck_flexion")
-    from_nose = ~(vis("ear") > 0) & (vis("nose") > 0)
+    from_nose = ~(vis("ear") > 0) & (vis("nose") > 0) & cfg.neck_from_nose
     neck_line = np.where(
         flip < 0,
         np.where(from_nose, -neck_raw - 2.0 * NOSE_NECK_OFFSET_DEG, -neck_raw),
@@ -826,7 +826,8 @@ def _not_judged_reason(code: str) -> str:
         "side-on during the hold",
         "hips_piked": "the shoulders, hips and ankles (or knees) were not clearly seen "
         "side-on during the hold",
-        "neck_not_neutral": "the head (ears or nose) was not seen during the hold",
+        "neck_not_neutral": "the ears were not seen during the hold, and the nose alone does "
+        "not tell the head's direction reliably (turn so the near ear faces the camera)",
         "elbows_not_under_shoulders": "the elbows were not clearly seen during the hold",
     }[code]
 
