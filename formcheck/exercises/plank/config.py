@@ -135,6 +135,22 @@ class PlankConfig:
     fault_release_s: float = 0.5
     # Flag dropouts up to this long do not break a run (noise around the threshold).
     flag_gap_s: float = 0.3
+    # ...but a run only becomes a fault when most of its judged frames were flagged: a value
+    # hovering at its limit with jitter flags a scattered third of the frames, which the
+    # bridging above would otherwise join into a fault that hinges on the noise.
+    fault_min_share: float = 0.6
+    # Noise (formcheck.exercises.noise): each signal's jitter is its robust spread over the
+    # last noise_window_s of the hold, and a frame is flagged only past its limit plus
+    # noise_k jitters (at most max_noise_margin_fraction of the limit, so a clear fault is
+    # never hidden by a shaky measurement). Side-on and close, the hip bend jitters by 1-2
+    # degrees through the model; far away or half hidden by 4-6.
+    noise_window_s: float = 1.5
+    noise_k: float = 1.0
+    max_noise_margin_fraction: float = 0.5
+    # A check whose median jitter over the hold is past this fraction of its limit is not
+    # judged: the measurement cannot tell a fault from noise (e.g. a neck at 20 read with
+    # +-10 degrees of wobble).
+    max_jitter_fraction: float = 0.5
     # A hip fault that persists this long means the set is over ("form broke").
     form_broke_s: float = 2.5
     # Shortest series worth judging, and the detection rate below which nobody is there.

@@ -553,3 +553,37 @@ def test_real_hip_tables_macro_f1(shared_data):
     assert report["macro_f1"] >= 0.9, report
     assert report["per_class"]["L"]["recall"] >= 0.9
     assert report["per_class"]["H"]["recall"] >= 0.9
+
+
+# ----------------------------------------------------------------------------- noise
+@pytest.mark.parametrize("noise_px", [1.0, 6.0, 15.0])
+def test_a_jittery_good_hold_is_not_flagged_and_a_real_sag_still_is(noise_px):
+    # -13 is past the slight level and short of the fault: landmark jitter of up to 15 px
+    # (a person far from the camera) must not push it into a fault; -25 is a fault at any of
+    # these noise levels, and its evidence carries the jitter measured on the hold.
+    near = judge(plank_series(8, bend_deg=-13.0, noise_px=noise_px, seed=3))
+    assert "hips_sagging" not in near.fault_codes
+    sag = judge(plank_series(8, bend_deg=-25.0, noise_px=noise_px, seed=3))
+    assert "hips_sagging" in sag.fault_codes
+    fault = next(f for f in sag.faults if f.code == "hips_sagging")
+    assert 0.0 < fault.measured["jitter_deg"] < 7.5
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_the_noise_margin_keeps_a_jittery_value_at_the_limit_clean(seed):
+    # A hold 1 degree inside the sag limit, read with heavy jitter: without the margin and
+    # the share of flagged frames, chance runs past the limit join into a fault; with them,
+    # none. The same jitter on a real sag is still a fault.
+    jittery = plank_series(8, bend_deg=-14.0, noise_px=12.0, seed=seed)
+    assert "hips_sagging" not in judge(jittery).fault_codes
+    blunt = PlankConfig(noise_k=0.0, fault_min_share=0.0)
+    assert "hips_sagging" in judge(jittery, blunt).fault_codes
+    sag = plank_series(8, bend_deg=-25.0, noise_px=12.0, seed=seed)
+    assert "hips_sagging" in judge(sag).fault_codes
+
+
+def test_a_check_too_noisy_to_judge_says_so():
+    config = PlankConfig(max_jitter_fraction=0.01)  # any jitter is too much
+    result = judge(plank_series(8, bend_deg=-25.0, noise_px=3.0, seed=3), config)
+    assert "hips_sagging" not in result.fault_codes
+    assert "jittered by" in result.not_judged["hips_sagging"]
