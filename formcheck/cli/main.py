@@ -145,6 +145,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
         measures = measure_frames(series)
         result = analyze_series(series, exercise, configs, measures=measures)
+        if args.baseline:
+            from formcheck.engine.baseline import apply_baseline
+            from formcheck.engine.options import make_options
+
+            options = make_options(configs=configs, exercise=exercise, baseline=args.baseline)
+            result = apply_baseline(series, measures, result, options)
     else:
         analysis = analyze_clip(
             args.video, engine_options(args, exercise=exercise, configs=configs)

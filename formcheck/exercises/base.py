@@ -167,6 +167,8 @@ class ExerciseResult:
     not_judged: dict[str, str] = field(default_factory=dict)  # fault code -> reason
     view: ViewAssessment | None = None  # the clip's camera view, when it had frames
     recognition: dict[str, float] | None = None  # exercise -> confidence when auto-detected
+    # The personal baseline, when one was given: source, used, why, measured, overrides.
+    baseline: dict[str, Any] | None = None
     disclaimer: str = DISCLAIMER
 
     @property
