@@ -2,11 +2,11 @@
 
 from dataclasses import replace
 
+from formcheck.exercises.deadlift.baseline import deadlift_neutral
 from formcheck.exercises.deadlift.config import DeadliftConfig
 from formcheck.exercises.deadlift.recognition import RECOGNIZER
 from formcheck.exercises.deadlift.session import DeadliftRule
 from formcheck.exercises.generic_plots import HIP_FLEXION, KNEE_FLEXION
-from formcheck.exercises.deadlift.baseline import deadlift_neutral
 from formcheck.exercises.spec import (
     ExerciseSpec,
     FaultSpec,

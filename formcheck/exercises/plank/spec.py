@@ -2,10 +2,10 @@
 
 import numpy as np
 
+from formcheck.exercises.plank.baseline import plank_neutral
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.exercises.plank.recognition import RECOGNIZER
 from formcheck.exercises.plank.session import PlankRule
-from formcheck.exercises.plank.baseline import plank_neutral
 from formcheck.exercises.spec import ExerciseSpec, FaultSpec, KeyAngle, Measure, PlotSpec, band
 
 
