@@ -192,6 +192,7 @@ def score_clips(
     stride: int = 1,
     use_cache: bool = True,
     configs: Mapping[str, Any] | None = None,
+    baseline: str | os.PathLike | None = None,
     options: EngineOptions | None = None,
 ) -> BatchResult:
     """Score every clip in a folder, glob or list; one bad clip never stops the batch.
