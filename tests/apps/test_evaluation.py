@@ -197,7 +197,7 @@ def test_clips_of_one_group_are_resampled_together():
     low, high = group_bootstrap_share(hits, ["a"] * 5 + ["b"] * 5)
     assert low == 0.0 and high == 1.0
     low, high = group_bootstrap_share(hits, [str(i) for i in range(10)])
-    assert 0.1 < low and high < 0.9
+    assert low > 0.1 and high < 0.9
 
 
 def test_failed_clip_is_a_miss_or_a_failure_never_a_correct_negative():
