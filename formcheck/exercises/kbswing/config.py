@@ -143,6 +143,10 @@ class SwingConfig:
             "squat_ratio": 0.9,
             "squat_min_knee_deg": 60.0,
         },
+        # strict is also the slight level at standard (formcheck.exercises.levels): what it
+        # adds over standard is a note there. Real good swings reach 11 deg of counter-lean,
+        # so a 9-12 deg lean is a note, never a fault; the standard fault level keeps its
+        # margin over the good swings (see lean_back_deg).
         Strictness.STRICT: {
             "lean_back_deg": 9.0,
             "hips_through": 0.03,
