@@ -90,19 +90,62 @@ OVERHEAD_SHARE = (0.1, 0.3)
 # The arms' highest point is looked for this long either side of the hips' top: the bell
 # floats up just after the hips lock out.
 ARM_TOP_WINDOW_S = 0.35
-# The bottom of a squat: knees bent past ~80 deg with the torso within ~45 deg of vertical.
+# The bottom of a squat: knees bent past ~80 deg with the torso within ~45 deg of vertical
+# (or the hands up at the chest), and the hands nowhere near the floor (FLOOR_*).
 # A conventional deadlift bends the knees as much but tips the torso 55-75 deg forward.
+# Real squats (shared data, groups NEmrp1, NEmrp2, NEnik1, NEkrt1, NEkovi) bend the knees
+# 110-130 deg at the bottom; real swings (KBmw) 42-52 deg.
 SQUAT_MIN_KNEE_DEG = (60.0, 85.0)
 SQUAT_MAX_TILT_DEG = (55.0, 40.0)  # ramp down: hinged .. upright
-# A torso within ~25 deg of vertical at the bottom is a squat even with the hands low.
-SQUAT_VERTICAL_TILT_DEG = (25.0, 35.0)  # ramp up: vertical .. leaning
+# ... or the hips drop a long way (hip height over the ankles at the bottom, as a share of it
+# standing): a front view can read the knees' bend short (the model's depth is compressed),
+# but not how far the hips go down on screen. Real squats drop 0.56-0.67, real swings
+# 0.08-0.14 (a hinge sends the hips back, not down); deadlifts drop as far as squats, which
+# is why this only ever adds to the knees' evidence and the hands (FLOOR_*) tell the two
+# apart.
+SQUAT_HIP_DROP = (0.35, 0.5)  # ramp up: a hinge's .. a squat's
 # Hands at the bottom, as height above the knees in torso lengths: a deadlift takes the bar
 # (or bell) to the knees or lower (<= ~0.1); squats keep the hands at the chest or head (> 0.6).
 HANDS_LOW = (0.35, 0.1)  # ramp down: not low .. low
 HANDS_HIGH = (0.5, 0.8)  # ramp up: not high .. high
-# Plank (prone support): trunk and legs (ankle->hip) at least this far from vertical. A
-# deadlift's bottom tips the trunk as far, but its legs stay near vertical.
+# A lift from the floor: the hands go down to the bar or bell on the floor at the bottom,
+# whatever the knees and the torso do (issue 12: kettlebell deadlifts done knee-dominant, the
+# torso fairly upright, are deadlifts with the `squatting` fault, not squats). Two readings,
+# either is enough:
+# * FLOOR_HANDS_LEG: wrist height over the ankles at the bottom, in standing leg lengths
+#   (hips over ankles at the tops), on screen. Real deadlifts -0.25..0.36 (37 clips; barbell
+#   0.0-0.2, the TBY66 kettlebell deadlifts 0.20-0.24, the highest DLseb 0.36, a low camera
+#   with cuts); real squats 0.70-1.34 (their hands at the chest, forward or overhead), real
+#   swings 0.66-0.79 (the bell between the knees). The ramp sits in the gap: 0.09 above the
+#   highest deadlift, 0.10 below the lowest squat, so a few degrees of model noise (a few
+#   hundredths of a leg) cannot move a clip across it.
+# * FLOOR_HANDS_KNEE: the same with HANDS_LOW's measure (wrists over the knees in torso
+#   lengths), for clips whose standing height is not measured (no hip-extension top, e.g.
+#   a single pull or gaps at lockout): real deadlifts -0.63..+0.09, real squats 0.61-1.47,
+#   real swings 0.32-0.44 (which makes a swing's bottom partly "floor": harmless, it only
+#   says "not a squat").
+# Known limit: a deep squat holding dumbbells hanging at the sides takes them to the floor
+# too and reads as a (knee-dominant) deadlift, which in effect it is.
+FLOOR_HANDS_LEG = (0.6, 0.45)  # ramp down: hands high .. at the floor
+FLOOR_HANDS_KNEE = (0.4, 0.2)  # ramp down: hands high .. at the knees or lower
+# The arms float up in a swing: from hanging between the legs at the bottom (real swings
+# 3-5 deg from straight down) to chest height at the top (104-106 deg): a rise of ~100 deg.
+# A squat's arms do not rise with the hips: real squats rise -25..+10 deg (arms held
+# forward, at the chest or overhead throughout, or reaching forward on the way down), a belt
+# squat's hands on the machine's handles rise as the body sinks (negative). Deadlifts' arms
+# hang, but the model drifts the wrists forward at lockout behind the plates: real deadlifts
+# rise 0-50 deg with their tops at 12-54 deg, so the float also needs the arms forward at the
+# top (ARMS_FORWARD_DEG). The ramp starts 10 deg above the highest squat.
+ARM_RISE_DEG = (20.0, 45.0)  # ramp up: arms still .. floating up with the hips
+# Plank (prone support): the body (ankle->shoulder) and the legs (ankle->hip) at least this far
+# from vertical. A deadlift's bottom tips the trunk as far, but its legs stay near vertical.
 HORIZONTAL_DEG = (45.0, 60.0)
+# The trunk alone may be steeper: in a high plank the shoulders sit an arm's length above the
+# floor, and with the hips sagging the hip->shoulder line rises steeply (issue 12: a held-out
+# rendered high plank with 20 deg of sag read as "other"). The shoulder->ankle line (the
+# body's, HORIZONTAL_DEG) stays flat there; the trunk need only be clearly off vertical, which
+# still keeps sitting up with the legs out in front (trunk within ~30 deg of vertical) out.
+PRONE_TRUNK_DEG = (35.0, 50.0)
 # ... and no further than this from vertical-up. The trunk may point down to the hands in a
 # piked plank (~135 deg); legs pointing up mean a rotated video or a handstand, not a plank.
 TRUNK_MAX_DEG = (150.0, 165.0)  # ramp down: prone .. upside down
@@ -175,10 +218,16 @@ class Signals:
     hip: np.ndarray  # hip flexion, 180 - angle(shoulder, hip, knee), deg
     knee: np.ndarray  # knee flexion, deg
     legs: np.ndarray  # ankle->hip from vertical, deg
+    body: np.ndarray  # ankle->shoulder from vertical, deg
     arm: np.ndarray  # shoulder->wrist from straight down, deg
     elbow: np.ndarray  # elbow flexion, deg
     hands_above_knee: np.ndarray  # wrist height above the knee / torso length
     speed: np.ndarray  # on-screen speed of shoulders and hips, body sizes per second
+    # On-screen heights above the ankles (pixels, up +) of the wrists and the hips. Vertical
+    # distances on screen do not shrink when the body turns toward a level camera, so they
+    # read a front view like a side view; clip_cues scales them by the standing leg length.
+    hands_above_ankle: np.ndarray | None = None
+    hips_above_ankle: np.ndarray | None = None
 
 
 # Posture angles the pixel features define the same way (formcheck.features.core), by the
@@ -218,6 +267,7 @@ def _posture(
         return {
             **angles,
             "legs": geo.inclination_from_vertical(ankle, hip),
+            "body": geo.inclination_from_vertical(ankle, sh),
             "arm": np.degrees(np.arccos(np.clip(arm_cos, -1.0, 1.0))),
             "hands_above_knee": np.where(torso > 0, (knee[..., 1] - wrist[..., 1]) / torso, np.nan),
         }
@@ -265,10 +315,13 @@ def signals(measures: FrameMeasures) -> Signals:
 
     time_s = np.asarray(series.time_ms, dtype=np.float64) / 1000.0
     speed = _body_speed(px_parts, time_s)
+    ankle_y = px_parts["ankle"][..., 1]
     return Signals(
         time_s=time_s,
         detected=series.detected.copy(),
         speed=speed,
+        hands_above_ankle=ankle_y - px_parts["wrist"][..., 1],
+        hips_above_ankle=ankle_y - px_parts["hip"][..., 1],
         **merged,
     )
 
@@ -416,7 +469,8 @@ def _longest_run_s(mask: np.ndarray, time_s: np.ndarray) -> float:
 def _horizontal(sig: Signals) -> np.ndarray:
     """(T,) 0..1: how much trunk and legs lie like a plank's (NaN where unknown)."""
     parts = [
-        ramp_array(sig.tilt, *HORIZONTAL_DEG),
+        ramp_array(sig.body, *HORIZONTAL_DEG),
+        ramp_array(sig.tilt, *PRONE_TRUNK_DEG),
         ramp_array(sig.legs, *HORIZONTAL_DEG),
         1.0 - ramp_array(sig.tilt, *TRUNK_MAX_DEG),
         1.0 - ramp_array(sig.legs, *LEGS_MAX_DEG),
@@ -456,7 +510,20 @@ def clip_cues(sig: Signals) -> dict[str, float]:
     arm_tops = [
         _nanpct(sig.arm[(np.abs(t - t[i]) <= ARM_TOP_WINDOW_S) & ~doubtful], 100.0) for i in tops_ok
     ]
+    arm_bottoms = [
+        _nanpct(sig.arm[(np.abs(t - t[i]) <= ARM_TOP_WINDOW_S) & ~doubtful], 0.0)
+        for i in bottoms_ok
+    ]
     idx = np.array(bottoms_ok, dtype=int)
+    # Heights at the bottom in standing leg lengths (hips over the ankles at the tops).
+    leg = math.nan
+    hands_floor = hip_drop = math.nan
+    if sig.hands_above_ankle is not None and sig.hips_above_ankle is not None:
+        standing = sig.hips_above_ankle[np.array(tops_ok, dtype=int)]
+        leg = _nanmedian(standing)
+        if math.isfinite(leg) and leg > 0:
+            hands_floor = _nanmedian(sig.hands_above_ankle[idx]) / leg
+            hip_drop = 1.0 - _nanmedian(sig.hips_above_ankle[idx]) / leg
     upright_hip = sig.hip[~flat & ~doubtful]
     amplitude = max((abs(p.amplitude_deg) for p in phases), default=0.0)
     hip_range = finite_or(_nanpct(upright_hip, 95.0) - _nanpct(upright_hip, 5.0), 0.0)
@@ -472,6 +539,9 @@ def clip_cues(sig: Signals) -> dict[str, float]:
         tilt_bottom_deg=_nanmedian(sig.tilt[idx]),
         knee_bottom_deg=_nanmedian(sig.knee[idx]),
         hands_bottom=_nanmedian(sig.hands_above_knee[idx]),
+        hands_floor=hands_floor,
+        hip_drop=hip_drop,
+        arm_bottom_deg=_nanmedian(np.array(arm_bottoms)),
         overhead_frac=float(np.mean(np.nan_to_num(sig.arm[det]) >= ARMS_OVERHEAD_DEG[1]))
         if det.any()
         else 0.0,
@@ -493,19 +563,41 @@ def still_cues(sig: Signals) -> dict[str, float]:
 
 
 # ----------------------------------------------------------------------------- judgements
-def _squat(knee_deg: float, tilt_deg: float, hands: float) -> float:
-    """Squat-likeness of a bottom posture: knees well bent, torso upright or hands high.
+def floor_lift(hands_above_knee: float, hands_floor: float = math.nan) -> float:
+    """0..1: the hands reach the bar or bell on the floor at the bottom (a lift from the floor).
 
-    Hands down at the knees or lower make it a deadlift variant instead (trap-bar and sumo
-    deadlifts keep the torso fairly upright, 40-55 deg, and bend the knees a lot, but the
-    weight hangs), unless the torso stays nearly vertical, as in a squat holding dumbbells.
+    ``hands_above_knee``: wrists over the knees in torso lengths; ``hands_floor``: wrists over
+    the ankles in standing leg lengths (NaN when not measured). Either reading is enough.
+    """
+    return max(
+        finite_or(ramp(hands_floor, *FLOOR_HANDS_LEG), 0.0),
+        finite_or(ramp(hands_above_knee, *FLOOR_HANDS_KNEE), 0.0),
+    )
+
+
+def _squat(
+    knee_deg: float,
+    tilt_deg: float,
+    hands: float,
+    hands_floor: float = math.nan,
+    hip_drop: float = math.nan,
+    arms_float: float = 0.0,
+) -> float:
+    """Squat-likeness of a bottom posture: knees well bent (or the hips dropped far), torso
+    upright or hands high, the hands not down at the floor, the arms not floating up.
+
+    Hands down at the floor make it a lift from the floor, a deadlift variant, however much the
+    knees bend and however upright the torso (trap-bar, sumo and knee-dominant kettlebell
+    deadlifts); arms floating up to chest height with the hips make it a swing, squatted or not.
     """
     upright = finite_or(ramp(tilt_deg, *SQUAT_MAX_TILT_DEG), 0.0)
     hands_high = finite_or(ramp(hands, *HANDS_HIGH), 0.0)
-    hands_low = finite_or(ramp(hands, *HANDS_LOW), 0.0)
-    leaning = finite_or(ramp(tilt_deg, *SQUAT_VERTICAL_TILT_DEG), 1.0)
-    knees = finite_or(ramp(knee_deg, *SQUAT_MIN_KNEE_DEG), 0.0)
-    return knees * max(upright, hands_high) * (1.0 - 0.8 * hands_low * leaning)
+    knees = max(
+        finite_or(ramp(knee_deg, *SQUAT_MIN_KNEE_DEG), 0.0),
+        finite_or(ramp(hip_drop, *SQUAT_HIP_DROP), 0.0),
+    )
+    floor = floor_lift(hands, hands_floor)
+    return knees * max(upright, hands_high) * (1.0 - floor) * (1.0 - finite_or(arms_float, 0.0))
 
 
 def _arms_forward(arm_deg: float) -> float:
@@ -548,9 +640,21 @@ def clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
     ]
     known = [(w, v) for w, v in tempo if math.isfinite(v)]
     fast = sum(w * v for w, v in known) / sum(w for w, _ in known) if known else math.nan
+    # The arms at the top: forward at chest height and, where the bottom is measured too,
+    # risen there from the bottom with the hips (a swing's float, not arms held up all along).
     arms = _arms_forward(c["arm_top_deg"])
+    rise = ramp(c["arm_top_deg"] - c["arm_bottom_deg"], *ARM_RISE_DEG)
+    if math.isfinite(arms) and math.isfinite(rise):
+        arms *= rise
     hands_low = ramp(c["hands_bottom"], *HANDS_LOW)
-    squat = _squat(c["knee_bottom_deg"], c["tilt_bottom_deg"], c["hands_bottom"])
+    squat = _squat(
+        c["knee_bottom_deg"],
+        c["tilt_bottom_deg"],
+        c["hands_bottom"],
+        c["hands_floor"],
+        c["hip_drop"],
+        finite_or(arms, 0.0),
+    )
     overhead = finite_or(ramp(c["overhead_frac"], *OVERHEAD_SHARE), 0.0)
 
     # Ballistic or grind? Each cue adds its weight of log-odds (naive-Bayes style): a cue at
@@ -575,6 +679,7 @@ def clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
         "fast_tempo": fast,
         "arms_forward_top": arms,
         "hands_low_bottom": hands_low,
+        "floor_lift": floor_lift(c["hands_bottom"], c["hands_floor"]),
         "squat_bottom": squat,
         "overhead": overhead,
         "hinge_move": hinge_move,
