@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 HINGE_MIN_DEG = 40.0
 # Time for the middle 60% of a hip-extension phase: at or below FAST the phase is a swing's
 # ballistic snap (~0.15-0.25 s), at or above SLOW a deadlift's (or squat's) grind (0.4-1 s).
+# From this many hinge phases on (ramp) a repeated hinge counts fully even at a small range.
+REPEATED_PHASES = (4.0, 7.0)
 EXTENSION_FAST_S = 0.24
 EXTENSION_SLOW_S = 0.36
 # Landmarks within this of a frame where nobody was found are not trusted for timing/posture.
@@ -234,6 +236,7 @@ class Signals:
     # read a front view like a side view; clip_cues scales them by the standing leg length.
     hands_above_ankle: np.ndarray | None = None
     hips_above_ankle: np.ndarray | None = None
+    shoulders_above_hips: np.ndarray | None = None
 
 
 # Posture angles the pixel features define the same way (formcheck.features.core), by the
@@ -328,6 +331,7 @@ def signals(measures: FrameMeasures) -> Signals:
         speed=speed,
         hands_above_ankle=ankle_y - px_parts["wrist"][..., 1],
         hips_above_ankle=ankle_y - px_parts["hip"][..., 1],
+        shoulders_above_hips=px_parts["hip"][..., 1] - px_parts["shoulder"][..., 1],
         **merged,
     )
 
@@ -484,6 +488,28 @@ def _horizontal(sig: Signals) -> np.ndarray:
     return np.fmin.reduce(parts)
 
 
+def _trunk_drop(sig: Signals, upright: np.ndarray) -> float:
+    """How far (deg) the trunk tips over the legs, read from on-screen heights alone.
+
+    A level camera sees a segment's vertical extent shrink with the cosine of its tilt from
+    vertical whatever the yaw, so the trunk's height over the legs' (shoulders over hips over
+    hips over ankles: free of the camera distance), against its largest value in the clip
+    (standing tall), gives the trunk's tilt where the model's depth, and so the world hip
+    angle, is compressed: seen from the front, a rendered swing's 80 deg hinge reads 48 deg
+    in world landmarks. Range (95th - 5th percentile) over the upright frames; NaN if unknown.
+    """
+    if sig.shoulders_above_hips is None or sig.hips_above_ankle is None:
+        return math.nan
+    with _quiet():
+        ratio = sig.shoulders_above_hips / sig.hips_above_ankle
+    ratio = np.where(sig.hips_above_ankle > 0, ratio, np.nan)[upright]
+    top = _nanpct(ratio, 95.0)
+    if not (math.isfinite(top) and top > 0):
+        return math.nan
+    tilt = np.degrees(np.arccos(np.clip(ratio / top, 0.0, 1.0)))
+    return _nanpct(tilt, 95.0) - _nanpct(tilt, 5.0)
+
+
 def clip_cues(sig: Signals) -> dict[str, float]:
     """Clip-level cues (see the module docstring); NaN where not measurable."""
     det, t = sig.detected, sig.time_s
@@ -531,14 +557,17 @@ def clip_cues(sig: Signals) -> dict[str, float]:
             hands_floor = _nanmedian(sig.hands_above_ankle[idx]) / leg
             hip_drop = 1.0 - _nanmedian(sig.hips_above_ankle[idx]) / leg
     upright_hip = sig.hip[~flat & ~doubtful]
+    trunk_drop = _trunk_drop(sig, ~flat & ~doubtful & det)
     amplitude = max((abs(p.amplitude_deg) for p in phases), default=0.0)
     hip_range = finite_or(_nanpct(upright_hip, 95.0) - _nanpct(upright_hip, 5.0), 0.0)
     cues.update(
         hinge_phases=float(len(phases)),
         hinge_amplitude_deg=amplitude,
         hip_range_deg=hip_range,
-        # Phases can be cut by detection gaps, so the hip's overall range also counts.
-        hinge_deg=max(amplitude, hip_range),
+        trunk_drop_deg=trunk_drop,
+        # Phases can be cut by detection gaps, so the hip's overall range also counts, and
+        # so does the trunk tipping over the legs on screen (a front view's hinge).
+        hinge_deg=max(amplitude, hip_range, finite_or(trunk_drop, 0.0)),
         extension_s=_nanmedian(np.array(timed)),
         period_s=_nanmedian(np.array(periods)),
         arm_top_deg=_nanmedian(np.array(arm_tops)),
@@ -639,7 +668,15 @@ def clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
         finite_or(ramp(c["hold_s"], *PRONE_HOLD_S), 0.0),
     )
 
-    hinge = ramp(c["hinge_deg"], HINGE_MIN_DEG, HINGE_MIN_DEG + 20.0)
+    # A hinge: the hips' range, or hinge phases repeated at a steady pace: seen from the
+    # front the model's depth compresses the hip angle (rendered swings, 55-60 deg of trunk
+    # tilt, read 45-50 deg at yaw 10, against 70-85 side-on and obliquely), and four or more
+    # excursions of HINGE_MIN_DEG are no fidget (walking keeps the knees' midpoint under the
+    # hips; the jumping jacks read 13 deg).
+    hinge = max(
+        ramp(c["hinge_deg"], HINGE_MIN_DEG, HINGE_MIN_DEG + 20.0),
+        ramp(c["hinge_phases"], *REPEATED_PHASES) * ramp(c["hinge_deg"], HINGE_MIN_DEG, 45.0),
+    )
     tempo = [
         (0.6, ramp(c["extension_s"], EXTENSION_SLOW_S, EXTENSION_FAST_S)),
         (0.4, ramp(c["period_s"], PERIOD_SLOW_S, PERIOD_FAST_S)),

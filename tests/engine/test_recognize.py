@@ -366,6 +366,20 @@ def test_a_squat_with_the_arms_held_forward_at_a_swing_tempo_is_not_a_swing():
     assert rec.cues["arms_forward_top"] < 0.5
 
 
+def test_a_shallow_hinge_repeated_at_a_swing_pace_is_a_swing():
+    """Seen from the front the model compresses the hip angle (a rendered swing reads 45-50
+    deg): repeated phases still make it a hinge, while one such excursion does not."""
+    fps, period = 30.0, 1.4
+    n = int(10 * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    posture = Posture(tilt=5 + 42 * d, thigh=3 * d, shank=-2 * d, arm=85 - 100 * d)
+    rec = recognize_exercise(smooth(make_series(posture, n, noise=0.002)))
+    assert rec.exercise == "kbswing", rec
+    one = int(period * fps)
+    rec = recognize_exercise(smooth(make_series(posture, n, noise=0.002).slice(0, one)))
+    assert rec.exercise != "kbswing", rec
+
+
 def test_knee_dominant_deadlift_is_read_by_its_hands_at_the_floor():
     """The hands reaching the floor are what makes it a deadlift; the same movement with the
     hands held at the chest is a squat."""
