@@ -185,7 +185,7 @@ def leave_one_group_out(outcomes: list[Outcome], series: dict[str, PoseSeries]) 
     """Re-recognise each group's clips with the PLACED thresholds set from the other groups."""
     from formcheck.features import movement
 
-    shipped = {name: getattr(movement, name) for name, *_ in PLACED}
+    shipped = {name: getattr(movement, name) for name, *_ in PLACED if hasattr(movement, name)}
     held: list[Outcome] = []
     print(
         "  thresholds placed on all clips by the rule: "
@@ -197,7 +197,8 @@ def leave_one_group_out(outcomes: list[Outcome], series: dict[str, PoseSeries]) 
         for group in sorted({o.group for o in outcomes}):
             train = [o for o in outcomes if o.group != group]
             for name, value in _place(train).items():
-                setattr(movement, name, value)
+                if name in shipped:
+                    setattr(movement, name, value)
             for o in outcomes:
                 if o.group != group:
                     continue
