@@ -146,7 +146,8 @@ def _cue_line(cues: dict) -> str:
     keys = (
         "hinge_deg", "extension_s", "period_s", "arm_top_deg", "tilt_bottom_deg",
         "knee_bottom_deg", "hands_bottom", "squat_bottom", "ballistic_share", "hinge_move",
-        "prone_hold", "overhead", "hands_floor", "hip_drop", "arm_bottom_deg", "yaw_deg",
+        "prone_hold", "overhead", "hands_floor", "hip_drop", "arm_bottom_deg", "arms_forward_top",
+        "floor_lift", "yaw_deg",
     )  # fmt: skip
     return " ".join(f"{k}={cues[k]:.2f}" for k in keys if k in cues)
 
