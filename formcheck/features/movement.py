@@ -649,7 +649,8 @@ def clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
     * ``push_ups``: the elbows keep bending in a straight prone body;
     * ``hinge``: the hips go through a hinge's range;
     * ``fast_tempo`` (NaN): the hips extend ballistically, and reps come quickly;
-    * ``arms_forward_top`` (NaN): the arms float forward (not overhead) at the top;
+    * ``arms_forward_top`` (NaN): the arms float up forward (to chest height or higher) from
+      the bottom to the top;
     * ``hands_low_bottom`` (NaN): the hands reach the knees or lower at the bottom;
     * ``squat_bottom``: the bottom posture is a squat's; ``overhead``: the arms go overhead;
     * ``hinge_move``: a hinge movement that is neither a squat, an overhead movement nor part
@@ -683,9 +684,14 @@ def clip_judgements(c: Mapping[str, float]) -> dict[str, float]:
     ]
     known = [(w, v) for w, v in tempo if math.isfinite(v)]
     fast = sum(w * v for w, v in known) / sum(w for w, _ in known) if known else math.nan
-    # The arms at the top: forward at chest height and, where the bottom is measured too,
-    # risen there from the bottom with the hips (a swing's float, not arms held up all along).
-    arms = _arms_forward(c["arm_top_deg"])
+    # The arms at the top: forward at chest height or higher and, where the bottom is measured
+    # too, risen there from the bottom with the hips (a swing's float, not arms held up all
+    # along). Higher is not held against it: a swing whose arms lift the bell to head height
+    # or above is a swing with the `arms_lifting` fault (issue 12: a rendered oblique swing
+    # with the arms lifting was read as a deadlift); movements with the arms overhead for a
+    # good share of the clip are told apart by ``overhead``, and squats with the arms up all
+    # along by the rise.
+    arms = ramp(c["arm_top_deg"], *ARMS_FORWARD_DEG)
     rise = ramp(c["arm_top_deg"] - c["arm_bottom_deg"], *ARM_RISE_DEG)
     if math.isfinite(arms) and math.isfinite(rise):
         arms *= rise

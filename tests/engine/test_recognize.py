@@ -366,6 +366,18 @@ def test_a_squat_with_the_arms_held_forward_at_a_swing_tempo_is_not_a_swing():
     assert rec.cues["arms_forward_top"] < 0.5
 
 
+@pytest.mark.parametrize("yaw", [90.0, 45.0])
+@pytest.mark.parametrize("top", [130.0, 150.0])
+def test_a_swing_with_the_arms_lifting_is_a_swing(top, yaw):
+    """Issue 12: an oblique swing whose arms lift the bell high was read as a deadlift."""
+    fps, period = 30.0, 1.4
+    n = int(10 * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    posture = Posture(tilt=5 + 55 * d, thigh=35 * d, shank=-5 * d, arm=top - (top + 15) * d)
+    rec = recognize_exercise(smooth(make_series(posture, n, yaw_deg=yaw, noise=0.002)))
+    assert rec.exercise == "kbswing", rec
+
+
 def test_a_shallow_hinge_repeated_at_a_swing_pace_is_a_swing():
     """Seen from the front the model compresses the hip angle (a rendered swing reads 45-50
     deg): repeated phases still make it a hinge, while one such excursion does not."""
