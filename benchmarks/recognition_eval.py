@@ -293,9 +293,29 @@ def rendered_cases():
             standing,
         ),
     ]
+    # Other builds and camera distances (the held-out renderer varied them), at the
+    # views between side-on and oblique.
+    tilted = (75.0, 60.0, 30.0)
+    cases += [
+        ("short_swing_lean20", "kbswing",
+         lambda: m.kettlebell_swing(reps=4, lean_back_deg=20, height_m=1.58), tilted),
+        ("tall_swing_arms60", "kbswing",
+         lambda: m.kettlebell_swing(reps=4, arm_lift_deg=60, height_m=1.95), tilted),
+        ("short_deadlift_squatting", "deadlift",
+         lambda: m.deadlift(reps=2, squat_factor=1.0, height_m=1.58), tilted),
+        ("tall_plank_high_sag20", "plank",
+         lambda: m.plank(variant="high", hip_sag_deg=20, height_m=1.95), (90.0, 75.0, 45.0)),
+        ("short_plank_high_sag25", "plank",
+         lambda: m.plank(variant="high", hip_sag_deg=25, height_m=1.58), (90.0, 75.0, 45.0)),
+    ]  # fmt: skip
     negatives = getattr(m, "NEGATIVE_MOTIONS", {})
     for name, factory in negatives.items():
         cases.append((f"neg_{name}", "other", factory, standing))
+    if hasattr(m, "squat"):
+        cases.append(
+            ("neg_tall_belt_squat", "other", lambda: m.squat(variant="belt", height_m=1.95),
+             (0.0, 30.0, 60.0))
+        )  # fmt: skip
     return cases
 
 
@@ -318,7 +338,9 @@ def rendered(cache: Path, model: str, jitter: int, show_cues: bool) -> list[Outc
     for name, truth, factory, yaws in rendered_cases():
         motion = factory()
         for yaw in yaws:
-            camera = side_camera(motion, (480, 360), yaw_deg=yaw)
+            # Cases of other builds are also filmed from further away (the figure smaller).
+            margin = 0.25 if name.startswith(("short_", "tall_", "neg_tall")) else 0.08
+            camera = side_camera(motion, (480, 360), yaw_deg=yaw, margin=margin)
             key = _fingerprint(motion, camera, model)
             npz = cache / f"{name}_y{yaw:.0f}.{key}.npz"
             if not npz.is_file():
