@@ -9,8 +9,9 @@ Each registered exercise's :class:`~formcheck.exercises.spec.Recognizer` (its pl
 ``recognition`` module) turns those numbers into its evidence and a phrase, and
 :mod:`formcheck.engine.recognize` scores them. The cues:
 
-* **prone hold**: the trunk *and* the legs are roughly horizontal, and the body stays still for
-  seconds (a plank). A prone body that moves without push-ups' bending elbows (piking, hip
+* **prone hold**: the body line (ankle to shoulder) *and* the legs are roughly horizontal, the
+  trunk clearly off vertical (a high plank's trunk rises steeply when the hips sag), and the
+  body stays still for seconds (a plank). A prone body that moves without push-ups' bending elbows (piking, hip
   dips, adjusting) is still a hold, an unsure one; push-ups are "other".
 * **hinge phases**: excursions of the hip angle (shoulder-hip-knee) of at least
   :data:`HINGE_MIN_DEG`, found as alternating turning points (a "zigzag" with that minimum
@@ -20,12 +21,15 @@ Each registered exercise's :class:`~formcheck.exercises.spec.Recognizer` (its pl
   hip snap is ballistic (about 0.2 s); a deadlift's pull is a grind (0.4 s and more), and so
   is a squat's. With two or more cycles the rep period adds to it: swings repeat every
   0.9-2 s, deadlift reps every 2.5-6 s.
-* **the arms at the top**: in a swing the arms float forward to chest or shoulder height while
-  the hips are extended; in a deadlift they hang. Arms overhead (jumping jacks, presses) or at
-  the head (prisoner squats) are neither.
-* **the bottom posture**: in a deadlift the hands (bar, bell) go down to the knees or lower and
-  the torso tips well forward; in a squat the knees bend a lot while the torso stays fairly
-  upright (:data:`SQUAT_MAX_TILT_DEG`).
+* **the arms at the top**: in a swing the arms float up from between the legs to chest height
+  or higher while the hips are extended (:data:`ARM_RISE_DEG`); in a deadlift they hang. Arms
+  held up all along (goblet, air and prisoner squats, a belt squat's hands on the handles) do
+  not float; arms overhead for much of the clip (jumping jacks, presses) are neither.
+* **the bottom posture**: in a deadlift the hands (bar, bell) go down to the floor: a lift from
+  the floor (:func:`floor_lift`, read as on-screen heights in standing leg lengths), whatever
+  the knees do (a knee-dominant pull is a deadlift with the ``squatting`` fault); in a squat
+  the knees bend a lot (or the hips drop far) with the torso fairly upright
+  (:data:`SQUAT_MAX_TILT_DEG`) or the hands high, and the hands stay off the floor.
 * **still images** (or clips too short to show a movement) get the same posture cues
   (:func:`still_cues`), because a single frame cannot show tempo.
 
@@ -236,7 +240,6 @@ class Signals:
     # read a front view like a side view; clip_cues scales them by the standing leg length.
     hands_above_ankle: np.ndarray | None = None
     hips_above_ankle: np.ndarray | None = None
-    shoulders_above_hips: np.ndarray | None = None
 
 
 # Posture angles the pixel features define the same way (formcheck.features.core), by the
@@ -331,7 +334,6 @@ def signals(measures: FrameMeasures) -> Signals:
         speed=speed,
         hands_above_ankle=ankle_y - px_parts["wrist"][..., 1],
         hips_above_ankle=ankle_y - px_parts["hip"][..., 1],
-        shoulders_above_hips=px_parts["hip"][..., 1] - px_parts["shoulder"][..., 1],
         **merged,
     )
 
@@ -488,28 +490,6 @@ def _horizontal(sig: Signals) -> np.ndarray:
     return np.fmin.reduce(parts)
 
 
-def _trunk_drop(sig: Signals, upright: np.ndarray) -> float:
-    """How far (deg) the trunk tips over the legs, read from on-screen heights alone.
-
-    A level camera sees a segment's vertical extent shrink with the cosine of its tilt from
-    vertical whatever the yaw, so the trunk's height over the legs' (shoulders over hips over
-    hips over ankles: free of the camera distance), against its largest value in the clip
-    (standing tall), gives the trunk's tilt where the model's depth, and so the world hip
-    angle, is compressed: seen from the front, a rendered swing's 80 deg hinge reads 48 deg
-    in world landmarks. Range (95th - 5th percentile) over the upright frames; NaN if unknown.
-    """
-    if sig.shoulders_above_hips is None or sig.hips_above_ankle is None:
-        return math.nan
-    with _quiet():
-        ratio = sig.shoulders_above_hips / sig.hips_above_ankle
-    ratio = np.where(sig.hips_above_ankle > 0, ratio, np.nan)[upright]
-    top = _nanpct(ratio, 95.0)
-    if not (math.isfinite(top) and top > 0):
-        return math.nan
-    tilt = np.degrees(np.arccos(np.clip(ratio / top, 0.0, 1.0)))
-    return _nanpct(tilt, 95.0) - _nanpct(tilt, 5.0)
-
-
 def clip_cues(sig: Signals) -> dict[str, float]:
     """Clip-level cues (see the module docstring); NaN where not measurable."""
     det, t = sig.detected, sig.time_s
@@ -557,17 +537,14 @@ def clip_cues(sig: Signals) -> dict[str, float]:
             hands_floor = _nanmedian(sig.hands_above_ankle[idx]) / leg
             hip_drop = 1.0 - _nanmedian(sig.hips_above_ankle[idx]) / leg
     upright_hip = sig.hip[~flat & ~doubtful]
-    trunk_drop = _trunk_drop(sig, ~flat & ~doubtful & det)
     amplitude = max((abs(p.amplitude_deg) for p in phases), default=0.0)
     hip_range = finite_or(_nanpct(upright_hip, 95.0) - _nanpct(upright_hip, 5.0), 0.0)
     cues.update(
         hinge_phases=float(len(phases)),
         hinge_amplitude_deg=amplitude,
         hip_range_deg=hip_range,
-        trunk_drop_deg=trunk_drop,
-        # Phases can be cut by detection gaps, so the hip's overall range also counts, and
-        # so does the trunk tipping over the legs on screen (a front view's hinge).
-        hinge_deg=max(amplitude, hip_range, finite_or(trunk_drop, 0.0)),
+        # Phases can be cut by detection gaps, so the hip's overall range also counts.
+        hinge_deg=max(amplitude, hip_range),
         extension_s=_nanmedian(np.array(timed)),
         period_s=_nanmedian(np.array(periods)),
         arm_top_deg=_nanmedian(np.array(arm_tops)),
