@@ -8,7 +8,7 @@ mid-write leaves the last committed state), and a writer waits for another's tra
 
 The file says what it is: ``PRAGMA application_id`` marks it as a formcheck log and
 ``PRAGMA user_version`` is its schema version. Opening checks both, and the file's integrity,
-on a read-only connection before anything can be written; a file that is not a formcheck log,
+before anything is written to it; a file that is not a formcheck log,
 is newer than this formcheck, is corrupt or is read-only (when it must be written) is refused
 with one message and left byte for byte as it was. An older schema is migrated in place, in
 one transaction.
@@ -163,8 +163,13 @@ def _writable(path: Path) -> bool:
 
 
 def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    """A connection with the busy timeout. ``read_only`` (for a file that cannot be written):
+    opened as immutable, because SQLite would otherwise leave -wal and -shm files beside a
+    read-only log; nobody writes to a file without write permission meanwhile. (A writable log
+    is opened read-write even to read: reading writes nothing to it, and SQLite removes its
+    -wal and -shm files when the connection closes.)"""
     if read_only:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     else:
         con = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -174,10 +179,10 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
 
 
 def _inspect(path: Path) -> int:
-    """The schema version of an existing log, checked on a read-only connection."""
+    """The schema version of an existing log, checked without writing to it."""
     _check_header(path)
     try:
-        con = _connect(path, read_only=True)
+        con = _connect(path, read_only=not _writable(path))
     except sqlite3.Error as exc:
         raise _corrupt(path, str(exc)) from exc
     try:
@@ -523,10 +528,7 @@ def open_log(path: str | os.PathLike | None = None, *, write: bool = False) -> T
             else f"read-only, and schema {version} needs upgrading"
         )
         raise _read_only(path, why)
-    # A read-only connection only where the file cannot be written: one that can is opened
-    # read-write even to read, so SQLite removes its -wal and -shm files on closing (reading
-    # writes nothing to the log itself).
-    read_only = not writable
+    read_only = not writable  # see _connect
     try:
         con = _connect(path, read_only=read_only)
         if version < SCHEMA_VERSION:
