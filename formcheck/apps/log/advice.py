@@ -102,7 +102,7 @@ def _load_text(s: LoggedSet) -> str:
 
 
 def evidence_of(s: LoggedSet, what: str | None = None) -> Evidence:
-    return Evidence(s.id, s.when, _load_text(s), what or s.describe())
+    return Evidence(s.id, s.when.replace("T", " "), _load_text(s), what or s.describe())
 
 
 def sessions(sets: Iterable[LoggedSet]) -> list[tuple[date, list[LoggedSet]]]:

@@ -108,7 +108,7 @@ def svg_plot(title: str, unit: str, lines: Sequence[Line], shaded: Sequence[Brok
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="#e3e8ee"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-            f"{value:g}</text>"
+            f"{value:.3g}</text>"
         )
     days = sorted({t.date() for t in times})
     stride = max(1, len(days) // 6)
@@ -123,7 +123,7 @@ def svg_plot(title: str, unit: str, lines: Sequence[Line], shaded: Sequence[Brok
     )
     legend_x = WIDTH - RIGHT
     for line in reversed(lines):
-        legend_x -= 12 + 7 * len(line.label)
+        legend_x -= 28 + 7 * len(line.label)
         parts.append(
             f'<circle cx="{legend_x - 8}" cy="14" r="4" fill="{line.colour}"/>'
             f'<text x="{legend_x}" y="18">{_e(line.label)}</text>'
