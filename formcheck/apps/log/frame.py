@@ -15,6 +15,7 @@ from formcheck.apps.log.records import LoggedSet
 from formcheck.apps.log.store import open_log
 from formcheck.apps.log.summary import faults_per_rep, first_day, programme_week
 from formcheck.errors import ConfigError
+from formcheck.exercises.spec import Measure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +67,7 @@ def sets_frame(sets: Sequence[LoggedSet]) -> pd.DataFrame:
     rows = []
     for s in sets:
         judged = s.judged
+        counted = s.measure is Measure.REPS
         rows.append(
             {
                 "set_id": s.id,
@@ -86,8 +88,9 @@ def sets_frame(sets: Sequence[LoggedSet]) -> pd.DataFrame:
                 "faults_per_rep": faults_per_rep(s),
                 "notes": len(s.notes) if judged else None,
                 "fault_codes": ";".join(sorted({f.code for f in s.real_faults})),
-                "first_fault_rep": first_fault_rep(s) if s.real_faults else None,
-                "late_only": is_late_only(s) if s.real_faults else None,
+                # Reps exercises only: a hold's faults have no rep.
+                "first_fault_rep": first_fault_rep(s) if counted and s.real_faults else None,
+                "late_only": is_late_only(s) if counted and s.real_faults else None,
                 "not_judged": "; ".join(f"{k}: {v}" for k, v in s.not_judged.items()),
                 "clip_path": s.clip_path,
                 "clip_sha256": s.clip_sha256,

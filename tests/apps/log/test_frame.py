@@ -8,7 +8,7 @@ from formcheck.apps.log import progress_frame
 from formcheck.apps.log.frame import advice_frame, faults_frame, sets_frame
 from formcheck.apps.log.store import open_log
 
-from .factories import hold_result, logged, not_judged_result, reps_result, reps_spec
+from .factories import hold_result, hold_spec, logged, not_judged_result, reps_result, reps_spec
 
 pd = pytest.importorskip("pandas")
 
@@ -20,7 +20,7 @@ def sets():
         logged(reps_result(10), 0, "20kg", set_id=1),
         logged(reps_result(8, {7: code, 8: code}, notes={1: code}), 9, "53 lb", set_id=2),
         logged(not_judged_result(), 10, set_id=3),
-        logged(hold_result(40, 30, ()), 10, None, set_id=4),
+        logged(hold_result(40, 30, (hold_spec().faults[0].code,)), 10, None, set_id=4),
     ]
 
 
@@ -35,12 +35,13 @@ def test_one_row_per_set_with_faults_per_rep_and_programme_week(sets):
     assert list(frame["week"]) == [1, 2, 2, 2]
     assert not frame.iloc[2]["judged"] and pd.isna(frame.iloc[2]["faults"])
     assert frame.iloc[3]["good_form_s"] == 30.0
+    assert pd.isna(frame.iloc[3]["first_fault_rep"])  # a hold has no reps
     assert str(frame["performed_at"].dtype).startswith("datetime64")
 
 
 def test_faults_and_advice_frames(sets):
     faults = faults_frame(sets)
-    assert sorted(faults["level"]) == ["fault", "fault", "slight"]
+    assert sorted(faults["level"]) == ["fault", "fault", "fault", "slight"]
     advice = advice_frame(sets)
     assert list(advice["exercise"]) == [s.exercise for s in (sets[0], sets[3])]
     assert advice.iloc[0]["action"] == "keep the load"
