@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from formcheck.cli.logs import log
+from formcheck.cli.logs import add_verbosity_options, log
 from formcheck.errors import ConfigError
 
 LOG_HELP = (
@@ -227,6 +227,7 @@ def add_log_parser(subparsers) -> argparse.ArgumentParser:
             "--log", dest="log_path", metavar="PATH", default=argparse.SUPPRESS, help=LOG_HELP
         )
         child.set_defaults(handler=handler)
+        add_verbosity_options(child)  # -q/-v after the command's name too
         return child
 
     command("list", "the people in the log, with their sets", cmd_list)

@@ -346,6 +346,50 @@ def test_score_clip_logs_with_log_as(cache, log_path):
         assert len(log.sets("ann")) == 1
 
 
+def test_live_with_log_as_logs_each_finished_set(tmp_path, log_path, monkeypatch, capsys):
+    """The live command over a hold sample (its ground truth standing in for the model)."""
+    import formcheck.pose.backend as backend
+    from tests.apps.log.factories import hold_spec
+    from tests.apps.test_live import IndexReplay
+
+    clip = sorted(SAMPLES.glob(f"{hold_spec().id}_*.mp4"))[-1]
+    series = GroundTruth.load(clip).to_pose_series()
+    monkeypatch.setattr(backend, "MediaPipePoseEstimator", lambda options: IndexReplay(series))
+    code, out, err = run(
+        [
+            "live",
+            "--source",
+            clip,
+            "--no-display",
+            "--no-realtime",
+            "--exercise",
+            hold_spec().id,
+            "--summary",
+            tmp_path / "live.json",
+            "--log-as",
+            "ann",
+            "--load",
+            "bodyweight",
+            "--log",
+            log_path,
+            "-q",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    with open_log(log_path) as log:
+        (s,) = log.sets("ann")
+    assert s.source == "live" and s.judged and s.measure is hold_spec().measure
+    assert s.hold_s and s.good_form_s is not None and s.good_form_s < s.hold_s
+    assert s.real_faults and all(f.rep is None for f in s.real_faults)
+    assert s.clip_sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
+
+
+def test_log_commands_take_quiet_after_their_name(filled, capsys):
+    code, out, _ = run(["log", "--log", filled, "show", "bo", "-q"], capsys)
+    assert code == 0 and "bo: 1 sets" in out
+
+
 # ----------------------------------------------------------------------------- real model
 def test_real_sample_logged_and_reported_end_to_end(real_model, tmp_path, log_path, capsys):
     page = tmp_path / "progress.html"
