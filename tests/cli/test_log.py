@@ -306,6 +306,20 @@ def test_batch_with_log_as_logs_every_clip_dated_by_its_file(cache, tmp_path, lo
     assert [len(s.real_faults) for s in imported] == [len(s.real_faults) for s in sets]
     assert [s.day for s in imported] == [s.day for s in sets]
 
+    # And as parquet (the batch's other format), with a person column instead of --log-as.
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    table["person"] = "cy"
+    table.to_parquet(tmp_path / "results.parquet")
+    pd.read_csv(tmp_path / "results_faults.csv").to_parquet(tmp_path / "results_faults.parquet")
+    code, _, err = run(["log", "--log", log_path, "import", tmp_path / "results.parquet"], capsys)
+    assert code == 0, err
+    with open_log(log_path) as log:
+        cy = log.sets("cy")
+    assert [len(s.real_faults) for s in cy] == [len(s.real_faults) for s in sets]
+
 
 def test_import_refuses_a_table_without_person(cache, tmp_path, log_path, capsys):
     table = tmp_path / "t.csv"
