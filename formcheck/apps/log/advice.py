@@ -144,6 +144,20 @@ def _recurring(days: Sequence[tuple[date, list[LoggedSet]]]) -> set[str]:
     return set.intersection(*per_session)
 
 
+def _unchecked(sets: Sequence[LoggedSet]) -> Evidence | None:
+    """Why more cannot be advised when a check could not be made in ``sets`` (else None).
+
+    "No fault" is only as good as the checks the camera could make: a fault the camera could
+    not see from where it stood is not good form. So load (or hold time) is only added from
+    sets in which every check was judged.
+    """
+    for s in sets:
+        if s.not_judged:
+            checks = join(sorted(code.replace("_", " ") for code in s.not_judged))
+            return evidence_of(s, f"{s.describe()}; not judged: {checks}")
+    return None
+
+
 def _skipped(sets: Sequence[LoggedSet]) -> tuple[Evidence, ...]:
     return tuple(evidence_of(s) for s in sets if not s.judged)
 
@@ -226,6 +240,17 @@ def advise_reps(exercise: str, sets: Sequence[LoggedSet]) -> Advice:
         if current.load_kg:
             step = f" (about {format_kg(current.load_kg * ADD_STEP_SHARE)}, or the smallest step you have)"
         used = [s for _, group in at_load[-SESSIONS_TO_ADD:] for s in group]
+        unchecked = _unchecked(used)
+        if unchecked is not None:
+            return Advice(
+                exercise,
+                Action.KEEP,
+                "Keep the load: film the next set so every check can be made before adding.",
+                "the reps were at the top of the range, but some checks could not be judged "
+                "from the camera's view",
+                (unchecked,),
+                skipped,
+            )
         return Advice(
             exercise,
             Action.ADD,
@@ -280,6 +305,17 @@ def advise_hold(exercise: str, sets: Sequence[LoggedSet]) -> Advice:
     recent = [s for _, group in days[-SESSIONS_TO_ADD:] for s in group]
     good = min((s.good_form_s or 0.0) for s in latest)
     if len(days) >= SESSIONS_TO_ADD and all(_keeps_up(s) for s in recent):
+        unchecked = _unchecked(recent)
+        if unchecked is not None:
+            return Advice(
+                exercise,
+                Action.KEEP_HOLD,
+                "Keep the hold: film the next one so every check can be made before lengthening.",
+                "form kept up with the hold, but some checks could not be judged from the "
+                "camera's view",
+                (unchecked,),
+                skipped,
+            )
         target = max((s.hold_s or 0.0) for s in latest) + HOLD_STEP_S
         return Advice(
             exercise,

@@ -154,7 +154,7 @@ def _plots(sets: Sequence[LoggedSet], shaded: Sequence[BrokenWeek]) -> list[str]
     hold = any(s.measure is Measure.HOLD for s in judged)
     plots = []
     loaded = [s for s in judged if s.load_kg is not None]
-    if loaded:
+    if any(s.load_kg for s in loaded):  # not for body-weight sets alone: a flat line at 0
         plots.append(
             svg_plot(
                 "Load over time",

@@ -111,6 +111,16 @@ def test_a_set_not_judged_is_never_advised_from(code):
     assert [e.set_id for e in only.skipped] == [4]
 
 
+def test_no_load_is_added_from_sets_with_checks_the_camera_could_not_make(code):
+    partly = reps_result(10)
+    partly.not_judged[code] = "the camera sees the front"
+    sets = [logged(reps_result(10), 0, set_id=1), logged(partly, 3, set_id=2)]
+    advice = advise(ex(), sets)
+    assert advice.action is Action.KEEP
+    assert [e.set_id for e in advice.evidence] == [2]
+    assert code.replace("_", " ") in advice.evidence[0].what
+
+
 def test_hold_lengthens_while_good_form_keeps_up():
     plank = hold_spec().id
     sets = [
