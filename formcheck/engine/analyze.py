@@ -117,6 +117,7 @@ def analyze_series(
         from dataclasses import replace
 
         result.faults = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.faults]
+        result.notes = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.notes]
         result.events = []
         keep = [a for a in result.summary.advice if a.startswith("Not sure")]
         result.summary = SetSummary(
