@@ -84,7 +84,7 @@ def sets_frame(sets: Sequence[LoggedSet]) -> pd.DataFrame:
                 "good_form_s": s.good_form_s,
                 "judged": judged,
                 "reason": s.reason,
-                "faults": len(s.real_faults) if judged else None,
+                "faults": len(s.real_faults) if judged else None,  # every span reported
                 "faults_per_rep": faults_per_rep(s),
                 "notes": len(s.notes) if judged else None,
                 "fault_codes": ";".join(sorted({f.code for f in s.real_faults})),

@@ -65,12 +65,13 @@ class Line:
 
 
 def _nice_top(value: float) -> float:
-    """A round axis top a little above ``value`` (1, 2, 2.5 or 5 times a power of ten)."""
+    """A round axis top a little above ``value`` whose quarters are round too (1, 2, 4, 6 or
+    8 times a power of ten)."""
     if not value > 0:
         return 1.0
     raw = value * 1.05
     magnitude = 10.0 ** math.floor(math.log10(raw))
-    return next(step * magnitude for step in (1, 2, 2.5, 5, 10) if step * magnitude >= raw)
+    return next(step * magnitude for step in (1, 2, 4, 6, 8, 10) if step * magnitude >= raw)
 
 
 def svg_plot(title: str, unit: str, lines: Sequence[Line], shaded: Sequence[BrokenWeek]) -> str:

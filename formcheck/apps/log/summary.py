@@ -26,13 +26,15 @@ def programme_week(first: date, day: date) -> int:
 
 
 def faults_per_rep(s: LoggedSet) -> float | None:
-    """Faults (level fault) per rep; for a hold, faults per set. None when not judged."""
+    """Faults (level fault) per rep: each kind of fault counted once in each rep it was found
+    in (a rule may report one fault as several spans within a rep). For a hold: the faults of
+    the set. None when not judged."""
     if not s.judged:
         return None
-    count = len(s.real_faults)
     if s.measure is Measure.REPS:
-        return count / s.reps if s.reps else float(count)
-    return float(count)
+        found = {(f.rep, f.code) for f in s.real_faults}
+        return len(found) / s.reps if s.reps else float(len(found))
+    return float(len(s.real_faults))
 
 
 @dataclass(frozen=True)

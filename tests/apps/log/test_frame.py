@@ -72,3 +72,14 @@ def test_a_missing_pandas_is_one_clear_message(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pandas)
     with pytest.raises(ConfigError, match=r"formcheck\[notebook\]"):
         sets_frame([])
+
+
+def test_faults_per_rep_counts_each_kind_once_per_rep():
+    from dataclasses import replace
+
+    from formcheck.apps.log.summary import faults_per_rep
+
+    code = reps_spec().faults[0].code
+    s = logged(reps_result(4, {2: code}), 0)
+    twice = replace(s, faults=s.faults + s.faults)  # the same fault reported as two spans
+    assert faults_per_rep(twice) == faults_per_rep(s) == pytest.approx(0.25)
