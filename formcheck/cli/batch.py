@@ -125,23 +125,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _log_reports(reports, request, args: argparse.Namespace) -> None:
-    """Keep each clip with a verdict as a set (dated by the clip file unless --date); the
-    batch's process writes them one transaction each, after the workers are done."""
-    from formcheck.apps.log.writer import clip_time, log_result
+    """Keep each clip with a verdict as a set (dated by the clip file unless --date)."""
+    from formcheck.apps.log.writer import log_reports
     from formcheck.engine.analyze import load_rule_configs
 
     configs = load_rule_configs(args.config, args.strictness)  # the thresholds the batch used
-    logged = 0
-    for report in reports:
-        if report.result is None:  # the clip could not be read: there is no set to keep
-            continue
-        log_result(
-            request,
-            report.result,
-            clip=report.path,
-            config=configs.get(report.result.exercise),
-            performed_at=clip_time(report.path),
-            source="batch",
-        )
-        logged += 1
-    log.info(f"{logged} sets logged for {request.person} in {request.log_path}")
+    ids = log_reports(request, reports, configs)
+    log.info(f"{len(ids)} sets logged for {request.person} in {request.log_path}")

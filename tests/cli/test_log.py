@@ -404,6 +404,23 @@ def test_log_commands_take_quiet_after_their_name(filled, capsys):
     assert code == 0 and "bo: 1 sets" in out
 
 
+def test_score_clips_logs_every_clip_with_a_verdict(cache, log_path, tmp_path):
+    from formcheck import score_clips
+    from tests.apps.test_batch import MODEL
+
+    missing = tmp_path / "gone.mp4"
+    result = score_clips(
+        [*rep_clips(), missing], model=MODEL, cache_dir=cache, progress=False,
+        log_as="ann", load="24kg", date="2026-01-05", log=log_path,
+    )  # fmt: skip
+    ids = [r.log_set_id for r in result.reports]
+    assert ids[:-1] == list(range(1, len(rep_clips()) + 1)) and ids[-1] is None
+    with open_log(log_path) as log:
+        sets = log.sets("ann")
+    assert [s.clip_path for s in sets] == [str(c) for c in rep_clips()]
+    assert {s.when for s in sets} == {"2026-01-05T00:00"}
+
+
 # ----------------------------------------------------------------------------- real model
 def test_real_sample_logged_and_reported_end_to_end(real_model, tmp_path, log_path, capsys):
     page = tmp_path / "progress.html"

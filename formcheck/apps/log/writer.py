@@ -8,6 +8,7 @@ typo fails in a second, not after the model has run.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -108,3 +109,30 @@ def log_result(
     )
     with open_log(request.log_path, write=True) as log:
         return log.add(logged)
+
+
+def log_reports(
+    request: LogRequest,
+    reports: Iterable[Any],
+    configs: Mapping[str, Any] | None = None,
+    source: str = "batch",
+) -> list[int]:
+    """Keep every batch report with a verdict as a set (a clip that could not be read has
+    none); each dated by its clip file's time unless the request gives a date. Each report's
+    ``log_set_id`` is set; returns the ids. One transaction per set, written by the calling
+    process after the workers are done.
+    """
+    ids = []
+    for report in reports:
+        if report.result is None:
+            continue
+        report.log_set_id = log_result(
+            request,
+            report.result,
+            clip=report.path,
+            config=(configs or {}).get(report.result.exercise),
+            performed_at=clip_time(report.path),
+            source=source,
+        )
+        ids.append(report.log_set_id)
+    return ids
