@@ -53,6 +53,7 @@ class ClipReport:
     worker: str = ""  # host:pid that scored it
     peak_rss_mb: float | None = None  # of that worker process so far
     warnings: list[str] = field(default_factory=list)
+    log_set_id: int | None = None  # the set's id in the training log (score_clip(log_as=...))
     series: PoseSeries | None = field(default=None, repr=False)  # smoothed; score_clip only
 
     @property

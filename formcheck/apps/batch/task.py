@@ -107,6 +107,10 @@ def score_clip(
     end_s: float | None = None,
     baseline: str | os.PathLike | None = None,
     options: EngineOptions | None = None,
+    log_as: str | None = None,
+    load: str | None = None,
+    date: Any = None,
+    log: str | os.PathLike | None = None,
 ) -> ClipReport:
     """Score one clip: reps, faults and a verdict, with its landmarks cached on disk.
 
@@ -122,9 +126,27 @@ def score_clip(
     ``options`` (an :class:`EngineOptions`) instead of those keywords. A clip that cannot be
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
     ConfigError. The smoothed series is kept in ``report.series``.
+
+    ``log_as``: keep the set in that person's training log (:mod:`formcheck.apps.log`), with
+    ``load`` ("24kg", "53 lb"), ``date`` ("2026-03-14", "2026-03-14T18:30"; default now) and
+    ``log`` (the log file; default ``$FORMCHECK_LOG`` or the user's data folder). They are
+    checked before the clip is scored; the set's id is ``report.log_set_id``. A clip that
+    could not be read is not logged (it has no verdict); one not judged is kept as such.
     """
     options = options_or_keywords(options, locals(), SCORE_CLIP_DEFAULTS)
+    from formcheck.apps.log.writer import check_request, log_result
+
+    request = check_request(log_as, load, date, log)
     report = score_clip_with(path, options)
+    if request is not None and report.result is not None:
+        configs = options.configs or {}
+        report.log_set_id = log_result(
+            request,
+            report.result,
+            clip=path,
+            config=configs.get(report.result.exercise),
+            source="api",
+        )
     for message in report.warnings:
         warnings.warn(message, BatchWarning, stacklevel=2)
     return report
