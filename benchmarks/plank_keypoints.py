@@ -16,6 +16,14 @@ session itself runs (not a copy). Verdicts map to the table's classes:
 
 Prints JSON: per file and pooled over the C/H/L files, accuracy, per-class precision, recall
 and F1, macro-F1, the confusion matrix, and the frame-size check from the body's proportions.
+These use the shipped limits, which were placed with these tables in view: **in-sample**.
+
+``--heldout`` adds the leave-one-source-out estimate (files are grouped by source, the word
+after ``plank_`` in the name): for each source, the hip limits are placed on the other sources
+alone by :func:`formcheck.exercises.plank.tuning.place_hip_limits` (the hand placement written
+down as a rule) and that source's files are scored with them, beside its in-sample figures.
+Frames of one video are not independent and the tables carry no video id, so no interval is
+given: the per-source spread is the honest uncertainty.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from formcheck.datasets.plank_tables import (  # noqa: E402
 )
 from formcheck.errors import FormcheckError  # noqa: E402
 from formcheck.exercises.plank.session import FAULT_CODES, PlankConfig, classify_series_frames  # noqa: E402
+from formcheck.exercises.plank.tuning import place_hip_limits  # noqa: E402
 
 HIP_CLASSES = ("C", "H", "L")
 BINARY_CLASSES = ("good", "bad")
@@ -76,6 +85,78 @@ def evaluate_file(path: Path, config: PlankConfig, frame_size: tuple[int, int]) 
     return out
 
 
+def source_of(path: Path) -> str:
+    """The source a table comes from: ``plank_<source>_...csv``."""
+    parts = path.stem.split("_")
+    return parts[1] if len(parts) > 2 and parts[0] == "plank" else path.stem
+
+
+# Which labelled hip bends train which side of the limits. Binary "bad" frames say not which
+# fault they show, so they train nothing (the good frames of that source still do).
+TRAIN_ROLE = {"C": "good", "L": "sagging", "H": "piked", "good": "good"}
+
+
+def hip_bends(path: Path, config: PlankConfig, frame_size: tuple[int, int]) -> dict[str, list]:
+    table = read_plank_table(path, frame_size=frame_size)
+    verdicts = classify_series_frames(table.series, config)
+    out: dict[str, list] = {"good": [], "sagging": [], "piked": []}
+    for label, role in TRAIN_ROLE.items():
+        mask = (table.labels == label) & verdicts.in_position
+        out[role].extend(verdicts.hip_bend_deg[mask].tolist())
+    return out
+
+
+def heldout(paths: list[Path], config: PlankConfig, frame_size: tuple[int, int]) -> dict:
+    """Leave one source out: limits placed on the other sources, scored on this one."""
+    sources = sorted({source_of(p) for p in paths})
+    if len(sources) < 2:
+        return {"error": "leave-one-source-out needs tables of at least two sources"}
+    bends = {p: hip_bends(p, config, frame_size) for p in paths}
+    out = {}
+    for source in sources:
+        train = [p for p in paths if source_of(p) != source]
+        pooled = {role: sum((bends[p][role] for p in train), []) for role in TRAIN_ROLE.values()}
+        limits = place_hip_limits(pooled["good"], pooled["sagging"], pooled["piked"])
+        fitted = limits.apply(config)
+        tested = [p for p in paths if source_of(p) == source]
+        held = [evaluate_file(p, fitted, frame_size) for p in tested]
+        shipped = [evaluate_file(p, config, frame_size) for p in tested]
+        entry: dict = {
+            "trained_on": sorted({source_of(p) for p in train}),
+            "limits_placed": {"hip_sag_deg": limits.sag_deg, "hip_pike_deg": limits.pike_deg},
+            "shipped_limits": {
+                "hip_sag_deg": config.hip_sag_deg,
+                "hip_pike_deg": config.hip_pike_deg,
+            },
+        }
+        for kind, classes in (("hip", HIP_CLASSES), ("binary", BINARY_CLASSES)):
+            h = [f for f in held if f["kind"] == kind]
+            s = [f for f in shipped if f["kind"] == kind]
+            if not h:
+                continue
+            truth = np.concatenate([f["_truth"] for f in h])
+            entry[kind] = {
+                "frames": int(truth.size),
+                "heldout_macro_f1": class_scores(
+                    truth, np.concatenate([f["_pred"] for f in h]), classes
+                )["macro_f1"],
+                "in_sample_macro_f1": class_scores(
+                    truth, np.concatenate([f["_pred"] for f in s]), classes
+                )["macro_f1"],
+                "heldout_good_frames_flagged": _good_flagged(h, classes[0]),
+                "in_sample_good_frames_flagged": _good_flagged(s, classes[0]),
+            }
+        out[source] = entry
+    return out
+
+
+def _good_flagged(files: list[dict], good: str) -> float | None:
+    truth = np.concatenate([f["_truth"] for f in files])
+    pred = np.concatenate([f["_pred"] for f in files])
+    n = int(np.sum(truth == good))
+    return round(float(np.sum((truth == good) & (pred != good)) / n), 4) if n else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="+", type=Path, help="plank keypoint tables")
@@ -85,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         help="nominal frame size WxH the normalised coordinates are scaled by",
     )
     parser.add_argument("--strictness", default="standard", help="relaxed|standard|strict")
+    parser.add_argument("--heldout", action="store_true", help="add leave-one-source-out figures")
     args = parser.parse_args(argv)
     try:
         from formcheck.exercises.config import preset
@@ -92,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         config = preset(PlankConfig, args.strictness)
         width, height = (int(v) for v in args.frame_size.lower().split("x"))
         files = [evaluate_file(p, config, (width, height)) for p in args.csv]
+        held = heldout(list(args.csv), config, (width, height)) if args.heldout else None
     except (FormcheckError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -104,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in files:
         del f["_truth"], f["_pred"]
     report["files"] = files
+    if held is not None:
+        report["leave_one_source_out"] = held
     print(json.dumps(report, indent=2))
     return 0
 

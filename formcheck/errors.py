@@ -45,3 +45,8 @@ class OutputError(ConfigError, OSError):
         error.errno = exc.errno
         error.strerror = exc.strerror
         return error
+
+
+class LogError(FormcheckError):
+    """The training log cannot be used: not a formcheck log, newer than this version,
+    read-only, corrupt, or the person or set asked for is not in it. The file is left as it was."""

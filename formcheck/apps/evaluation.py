@@ -23,11 +23,13 @@ it was a good clip: a crash must never look like success, nor be dropped from th
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from formcheck.apps.heldout import group_bootstrap_share
 from formcheck.errors import ConfigError, FormcheckError, InputError
 from formcheck.exercises import registry
 from formcheck.series.jsonable import json_safe
@@ -88,6 +90,12 @@ class ManifestRow:
     exercise: str
     label: str
     view: str
+    # One person and session (the manifest's ``[group X]`` note; else the clip alone): clips
+    # of a group count together in intervals, as twins are not independent evidence.
+    group: str = ""
+
+
+GROUP_TAG = re.compile(r"\[group ([^\]]+)\]")
 
 
 def _resolve(base: Path, file: str) -> Path:
@@ -104,6 +112,11 @@ def _resolve(base: Path, file: str) -> Path:
         return direct
     in_clips = base / "clips" / candidate
     return in_clips if in_clips.exists() else direct
+
+
+def _group(notes: str) -> str:
+    found = GROUP_TAG.search(notes or "")
+    return found.group(1).strip() if found else ""
 
 
 def read_manifest(path: str | Path) -> list[ManifestRow]:
@@ -189,6 +202,7 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
                 exercise=exercise,
                 label=values.get("label", "").lower() or UNKNOWN,
                 view=values.get("view", "").lower() or UNKNOWN,
+                group=_group(values.get("notes", "")),
             )
         )
     if not rows:
@@ -316,7 +330,14 @@ class EvaluationReport:
             lines.append("")
             lines.append("Good clips reported with no fault at all:")
             for exercise, counts in self.good_clips.items():
-                lines.append(f"  {exercise}: {counts['clean']}/{counts['total']}")
+                line = f"  {exercise}: {counts['clean']}/{counts['total']}"
+                if "interval_95" in counts:
+                    low, high = counts["interval_95"]
+                    line += (
+                        f" ({counts['groups']} lifter sessions; group-bootstrap 95% interval "
+                        f"{100 * low:.0f}-{100 * high:.0f}% clean)"
+                    )
+                lines.append(line)
 
         acc = self.exercise_accuracy
         lines.append("")
@@ -384,6 +405,8 @@ def score_outcomes(
     counts = {code: {"tp": 0, "fp": 0, "fn": 0, "tn": 0, "failed": 0} for code in codes}
     confusion: dict[str, dict[str, int]] = {}
     good: dict[str, dict[str, int]] = {}
+    clean_hits: list[bool] = []
+    clean_groups: list[str] = []
     clips: list[dict[str, Any]] = []
     correct = 0
 
@@ -407,6 +430,8 @@ def score_outcomes(
             entry = good.setdefault(row.exercise, {"clean": 0, "total": 0})
             entry["total"] += 1
             entry["clean"] += int(not failed and not found)
+            clean_hits.append(not failed and not found)
+            clean_groups.append(row.group or row.file)
 
         true_class = recognition_class(row.exercise)
         predicted_class = recognition_class(None if failed else outcome.predicted_exercise)
@@ -432,6 +457,14 @@ def score_outcomes(
             }
         )
 
+    if clean_hits:
+        low, high = group_bootstrap_share(clean_hits, clean_groups)
+        good["all"] = {
+            "clean": int(sum(clean_hits)),
+            "total": len(clean_hits),
+            "groups": len(set(clean_groups)),
+            "interval_95": [round(low, 3), round(high, 3)],
+        }
     order = [c for c in registry.recognition_classes() if c in confusion]
     confusion = {t: confusion[t] for t in order}
     total = len(rows)
@@ -444,7 +477,7 @@ def score_outcomes(
             "confusion": confusion,
         },
         clips=clips,
-        good_clips={ex: good[ex] for ex in registry.exercise_ids() if ex in good},
+        good_clips={ex: good[ex] for ex in (*registry.exercise_ids(), "all") if ex in good},
     )
 
 

@@ -152,6 +152,25 @@ def group_bootstrap_f1(
     return float(lo), float(hi)
 
 
+def group_bootstrap_share(
+    hits: Sequence[bool], groups: Sequence[str], n: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """2.5 and 97.5 percentiles of the share of ``hits`` over ``n`` resamples of whole groups
+    (e.g. the share of good clips reported clean, with one lifter's clips drawn together).
+    NaNs for no items. Seeded, so reproducible."""
+    if not hits:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    names = list(dict.fromkeys(groups))
+    members = {g: [i for i, h in enumerate(groups) if h == g] for g in names}
+    values = []
+    for _ in range(n):
+        idx = [i for g in rng.choice(names, size=len(names)) for i in members[g]]
+        values.append(float(np.mean([bool(hits[i]) for i in idx])))
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
 def class_scores(truth: np.ndarray, pred: np.ndarray, classes: tuple[str, ...]) -> dict:
     """Accuracy, per-class precision/recall/F1 (over the classes present), macro-F1, confusion.
 

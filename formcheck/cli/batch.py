@@ -17,6 +17,7 @@ from formcheck.cli.common import (
     add_rule_options,
     engine_options,
 )
+from formcheck.cli.log import add_log_options, log_request
 from formcheck.cli.logs import apply, log
 from formcheck.errors import ConfigError
 
@@ -65,6 +66,7 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
     add_cache_options(parser)
     add_rule_options(parser)
     add_pose_options(parser, smoothing=False)
+    add_log_options(parser, batch=True)
     parser.set_defaults(handler=cmd_batch)
     return parser
 
@@ -95,6 +97,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more, got {args.workers}.")
     check_writable(args.out)  # before hours of scoring, not after
+    logging_to = log_request(args)  # --log-as: load, date and log file checked now too
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # batch warnings are printed once in the summary
         try:
@@ -107,6 +110,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             partial = stop.result
             print(partial.summary())
             _write(partial, args.out)
+            if logging_to is not None:
+                _log_reports(partial.reports, logging_to, args)
             log.warning(
                 f"interrupted: {len(partial.reports)} of {partial.total} clips written; run "
                 "the same command again to finish (cached landmarks are reused)"
@@ -114,4 +119,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
             return 130
     print(result.summary())
     _write(result, args.out)
+    if logging_to is not None:
+        _log_reports(result.reports, logging_to, args)
     return 0
+
+
+def _log_reports(reports, request, args: argparse.Namespace) -> None:
+    """Keep each clip with a verdict as a set (dated by the clip file unless --date)."""
+    from formcheck.apps.log.writer import log_reports
+    from formcheck.engine.analyze import load_rule_configs
+
+    configs = load_rule_configs(args.config, args.strictness)  # the thresholds the batch used
+    ids = log_reports(request, reports, configs)
+    log.info(f"{len(ids)} sets logged for {request.person} in {request.log_path}")

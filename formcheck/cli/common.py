@@ -36,6 +36,14 @@ def add_rule_options(parser: argparse.ArgumentParser, *, exercise: bool = True) 
     if exercise:
         group.add_argument("--exercise", default="auto", help=exercise_help())
     add_threshold_options(group)
+    if exercise:
+        group.add_argument(
+            "--baseline",
+            default=None,
+            metavar="CLIP_OR_LANDMARKS",
+            help="one good hold or rep of the same person and camera: judge against their own "
+            "neutral (a video, photos or saved landmarks)",
+        )
 
 
 def add_pose_options(
@@ -152,6 +160,7 @@ def engine_options(args: argparse.Namespace, **fields):
         "progress": getattr(args, "progress", None),
         "start_s": getattr(args, "start", None),
         "end_s": getattr(args, "end", None),
+        "baseline": getattr(args, "baseline", None),
     }
     if hasattr(args, "exercise"):
         flags["exercise"] = args.exercise

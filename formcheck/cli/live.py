@@ -25,6 +25,7 @@ from formcheck.cli.common import (
     engine_options,
     exercise_help,
 )
+from formcheck.cli.log import add_log_options, log_request, said_logged
 from formcheck.cli.logs import apply, log
 from formcheck.errors import ConfigError, InputError
 from formcheck.exercises import registry
@@ -179,6 +180,7 @@ def add_live_parser(subparsers) -> argparse.ArgumentParser:
     add_rule_options(live, exercise=False)
     add_pose_options(live, stride=False, smoothing=False, progress=False)
     add_range_options(live)
+    add_log_options(live)
     live.set_defaults(handler=cmd_live)
     return live
 
@@ -189,6 +191,23 @@ def _echo(line: str) -> None:
 
 def _warn(message: str) -> None:
     log.warning(f"formcheck: warning: {message}")
+
+
+def _log_sets(sets, request, configs, clip) -> None:
+    """Keep each finished set in the training log, dated when it started (unless --date)."""
+    from formcheck.apps.log.records import parse_date
+    from formcheck.apps.log.writer import log_result
+
+    for record in sets:
+        set_id = log_result(
+            request,
+            record.result,
+            clip=clip,
+            config=configs.get(record.result.exercise),
+            performed_at=parse_date(record.started_at),
+            source="live",
+        )
+        said_logged(set_id, request)
 
 
 def cmd_live(args: argparse.Namespace) -> int:
@@ -218,6 +237,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     policy = CuePolicy(cooldown_s=cooldown)
     summary = Path(args.summary).expanduser() if args.summary else default_summary_path()
     ensure_writable(summary, "set summary")
+    logging_to = log_request(args)  # --log-as: checked before the camera opens
 
     # Everything that can fail without a camera fails before one is opened.
     display = None if args.no_display else OpenCVWindow()
@@ -276,6 +296,8 @@ def cmd_live(args: argparse.Namespace) -> int:
 
     if not run.sets:
         _echo("no frames were judged; nothing to save")
+    if logging_to is not None:  # before a dropped camera is reported: the sets are kept
+        _log_sets(run.sets, logging_to, configs, args.source)
     if run.ended_by == "disconnected":
         saved = f"The set so far is saved in {run.summary_path}. " if run.sets else ""
         raise InputError(

@@ -20,6 +20,7 @@ from formcheck.cli.common import (
     add_rule_options,
     engine_options,
 )
+from formcheck.cli.log import add_log_options, log_request, said_logged
 from formcheck.cli.logs import add_verbosity_options, apply, log
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.paths import ensure_writable
@@ -125,6 +126,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     exercise = registry.normalise(args.exercise)
     configs = load_rule_configs(args.config, args.strictness)
     check_outputs(args)
+    logging_to = log_request(args)  # --log-as: load, date and log file checked before the model
     if args.json:
         ensure_writable(args.json, "JSON file")
     if args.save_landmarks:
@@ -152,6 +154,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
         measures = measure_frames(series)
         result = analyze_series(series, exercise, configs, measures=measures)
+        if args.baseline:
+            from formcheck.engine.baseline import apply_baseline
+            from formcheck.engine.options import make_options
+
+            options = make_options(configs=configs, exercise=exercise, baseline=args.baseline)
+            result = apply_baseline(series, measures, result, options)
     else:
         analysis = analyze_clip(
             args.video, engine_options(args, exercise=exercise, configs=configs)
@@ -182,6 +190,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     # Videos and reports come last: the verdict above is already printed and saved if they fail.
     for line in write_outputs(args, args.video, series, result, measures=measures):
         log.info(line)
+    if logging_to is not None:
+        from formcheck.apps.log.writer import log_result
+
+        set_id = log_result(
+            logging_to,
+            result,
+            clip=None if str(args.video).isdigit() else args.video,  # a camera index: no clip
+            config=configs.get(result.exercise),
+            report_path=getattr(args, "report", None),
+        )
+        said_logged(set_id, logging_to)
     return 0
 
 
@@ -231,6 +250,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from formcheck.cli.batch import add_batch_parser
     from formcheck.cli.live import add_live_parser
+    from formcheck.cli.log import add_log_parser
     from formcheck.cli.outputs import add_output_options
 
     parser = _Parser(
@@ -261,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_pose_options(analyze)
     add_range_options(analyze)
     add_output_options(analyze)
+    add_log_options(analyze)
     analyze.set_defaults(handler=cmd_analyze)
 
     evaluate = sub.add_parser("evaluate", help="score a labelled set of clips (MANIFEST.csv)")
@@ -273,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_live_parser(sub)
     add_batch_parser(sub)
+    add_log_parser(sub)
 
     models = sub.add_parser("models", help="list the installed pose models and verify checksums")
     models.set_defaults(handler=cmd_models)

@@ -122,6 +122,7 @@ def analyze_series(
     if still:
         # The repeated frame has no real time axis: keep the posture verdict, drop the timing.
         result.faults = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.faults]
+        result.notes = [replace(f, start_ms=0.0, end_ms=0.0) for f in result.notes]
         result.events = []
         keep = [a for a in result.summary.advice if a.startswith("Not sure")]
         result.summary = SetSummary(

@@ -163,6 +163,10 @@ def analyze_clip(
     series = smooth_offline(raw.series) if options.smooth else raw.series
     measures = measure_frames(series)
     result = analyze_series(series, options.exercise, options.configs, measures=measures)
+    if options.baseline:
+        from formcheck.engine.baseline import apply_baseline
+
+        result = apply_baseline(series, measures, result, options)
     return ClipAnalysis(
         series=series,
         result=result,

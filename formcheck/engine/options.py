@@ -52,6 +52,9 @@ class EngineOptions:
     it, so reports stay small to send between processes).
     ``start_s``/``end_s``: judge only that part of a video file, in seconds of the file
     (None: from its beginning / to its end); every time in the verdict stays the file's own.
+    ``baseline``: a clip, photos or saved landmarks of one good hold or rep by the same person
+    and camera: the verdict is judged against their own neutral
+    (:mod:`formcheck.engine.baseline`); None: the population's.
     """
 
     exercise: str = registry.AUTO
@@ -68,6 +71,7 @@ class EngineOptions:
     keep_series: bool = False
     start_s: float | None = None
     end_s: float | None = None
+    baseline: str | None = None
 
     def __post_init__(self) -> None:
         # The frame sources' own bounds.
@@ -98,6 +102,7 @@ class EngineOptions:
             "people_check_ms": float(self.people_check_ms),
             "start_s": None if self.start_s is None else float(self.start_s),
             "end_s": None if self.end_s is None else float(self.end_s),
+            "baseline": None if not self.baseline else os.fspath(self.baseline),
             "cache_dir": (
                 None if not self.cache_dir else str(Path(self.cache_dir).expanduser().absolute())
             ),

@@ -16,9 +16,13 @@ show tempo.
 The scores are the evidence normalised to sum to 1, blended toward uniform when few frames
 have a person in them; ``sure`` is ``confidence >=`` :data:`SURE_CONFIDENCE`.
 
-Known limits: a squat holding weights at the sides with the torso leaning 30-45 deg looks
-like a trap-bar deadlift (and is read as one); a still of someone standing with the arms down
-cannot tell a deadlift's lockout from a swing's start (the answer leans deadlift, unsure).
+``other`` also takes the share of a hinge movement that no recogniser claims (a hinge whose
+hands neither go down to the floor nor float up with the hips).
+
+Known limits: a deep squat holding weights hanging at the sides takes them to the floor like a
+dumbbell or trap-bar deadlift (and is read as one, with the knees dominating); a still of
+someone standing with the arms down cannot tell a deadlift's lockout from a swing's start (the
+answer leans deadlift, unsure).
 """
 
 from __future__ import annotations
@@ -93,10 +97,15 @@ def _recognised_names(specs: tuple[ExerciseSpec, ...]) -> str:
 
 
 # ----------------------------------------------------------------------------- scoring
-def _other_clip(c: Mapping[str, float], specs: tuple[ExerciseSpec, ...]) -> tuple[float, str]:
-    """Evidence that a clip is none of the exercises: a squat, arms overhead, or no pattern."""
+def _other_clip(
+    c: Mapping[str, float], specs: tuple[ExerciseSpec, ...], claimed: float = 0.0
+) -> tuple[float, str]:
+    """Evidence that a clip is none of the exercises: a squat, arms overhead, no pattern, or
+    a hinge movement that no exercise's recogniser claims (``claimed``: the largest
+    evidence a recogniser gave)."""
     hinge, squat, overhead = c["hinge"], c["squat_bottom"], c["overhead"]
-    evidence = max(hinge * squat, overhead, 1.0 - max(hinge, c["prone_hold"]))
+    unclaimed = c["hinge_move"] * (1.0 - min(max(claimed, 0.0), 1.0))
+    evidence = max(hinge * squat, overhead, 1.0 - max(hinge, c["prone_hold"]), unclaimed)
     if overhead >= 0.5:
         text = f"arms overhead in {100 * c['overhead_frac']:.0f}% of frames"
     elif hinge * squat >= 0.5:
@@ -115,7 +124,9 @@ def _other_clip(c: Mapping[str, float], specs: tuple[ExerciseSpec, ...]) -> tupl
     return evidence, text
 
 
-def _other_still(c: Mapping[str, float], specs: tuple[ExerciseSpec, ...]) -> tuple[float, str]:
+def _other_still(
+    c: Mapping[str, float], specs: tuple[ExerciseSpec, ...], claimed: float = 0.0
+) -> tuple[float, str]:
     """Evidence that a still shows none of the exercises: a squat, arms overhead, or neither."""
     evidence = max(c["squat"], c["arms_overhead"], 0.35)
     if c["squat"] >= 0.5:
@@ -144,7 +155,8 @@ def _score(
         else:
             evidence[spec.id], why[spec.id] = recognizer.clip_evidence(view)
     other = _other_still if still else _other_clip
-    evidence[OTHER], why[OTHER] = other(view, specs)
+    claimed = max((finite_or(v, 0.0) for v in evidence.values()), default=0.0)
+    evidence[OTHER], why[OTHER] = other(view, specs, claimed)
     return evidence, why
 
 

@@ -171,6 +171,8 @@ class ExerciseResult:
     not_judged: dict[str, str] = field(default_factory=dict)  # fault code -> reason
     view: ViewAssessment | None = None  # the clip's camera view, when it had frames
     recognition: dict[str, float] | None = None  # exercise -> confidence when auto-detected
+    # The personal baseline, when one was given: source, used, why, measured, overrides.
+    baseline: dict[str, Any] | None = None
     disclaimer: str = DISCLAIMER
 
     @property
@@ -213,7 +215,17 @@ class ExerciseRule(ABC):
         self.config = config if config is not None else self.config_type()
 
     @abstractmethod
-    def session(self) -> RuleSession: ...
+    def session(self) -> RuleSession:
+        """A session judging at this rule's own thresholds (the fault level)."""
+
+    def graded_session(self) -> RuleSession:
+        """A session that grades its findings: faults at this rule's thresholds, and notes at
+        the slight level (:mod:`formcheck.exercises.levels`). Every app judges through it."""
+        from formcheck.exercises.levels import GradedSession, slight_config
+
+        slight = slight_config(self.config)
+        beside = type(self)(slight).session() if slight is not None else None
+        return GradedSession(self.session(), beside)
 
     def evaluate(
         self, series: PoseSeries, *, measures: FrameMeasures | None = None
@@ -229,7 +241,7 @@ class ExerciseRule(ABC):
             measures = measure_frames(series)
         elif measures.series is not series:
             raise ValueError("measures must be of the series being evaluated")
-        session = self.session()
+        session = self.graded_session()
         for frame in measures.frame_inputs():
             session.update(frame)
         result = session.finish()

@@ -146,6 +146,9 @@ class ExerciseSpec:
     missing_extras: Mapping[str, str] = field(default_factory=dict)
     # Where the exercise comes in lists (help, tables, menus): lower first, then by id.
     order: int = 100
+    # The personal baseline (formcheck.exercises.baseline): (the baseline clip's result, its
+    # frame measures, config) -> Neutral; None: the exercise has no baseline yet.
+    neutral: Callable[[Any, Any, Any], Any] | None = None
 
     def __post_init__(self) -> None:
         codes = [f.code for f in self.faults]

@@ -357,6 +357,18 @@ def _reps_section(result: ExerciseResult) -> str:
     return ""
 
 
+def _notes_section(result: ExerciseResult) -> str:
+    """Slight findings: shown so the person sees them coming, never counted as faults."""
+    if not result.notes:
+        return ""
+    return (
+        '<section id="notes"><h2>Notes: slight, short of a fault</h2>'
+        "<p class='muted'>Past the smallest deviation worth mentioning, short of where a coach "
+        "would correct it. They do not count as faults; <code>--strictness strict</code> "
+        "flags them.</p>" + _faults_table(result.notes) + "</section>"
+    )
+
+
 def _faults_table(faults: Iterable[Fault]) -> str:
     rows = [
         f"<tr><td class='num'>{_e(_fault_when(f))}</td><td>{_fault_block(f)}</td></tr>"
@@ -493,6 +505,7 @@ def build_report(
         _summary_section(name, series, result, result.disclaimer or DISCLAIMER),
         _video_section(annotated_video, Path(out_path)),
         _reps_section(result),
+        _notes_section(result),
         _key_frames_section(frames, len(result.faults), clip_path is not None),
         _plots_section(series, result, features, config),
         f"<footer>formcheck {_e(__version__)} &middot; {_e(made)} &middot; model "

@@ -721,3 +721,154 @@ def kettlebell_swing(
     frame_reps = [Rep(*(_frame_of(x, fps, n) for x in m)) for m in marks]
     prop = Prop("kettlebell", {"bell_kg": bell_kg})
     return _finish("kettlebell_swing", fps, pose, body, sk, frame_reps, None, (prop,), params)
+
+
+# ------------------------------------------------------------------------------ negatives
+# Movements that are none of the exercises, for recognition's "other" class: squats (the
+# knees dominate, no weight comes off the floor, no bell swings), a belt squat (the load hangs
+# from a belt at the hips, the hands hold the machine's handles) and standing movements.
+SQUAT_VARIANTS = ("bodyweight", "goblet", "belt", "arm_raises")
+
+
+def squat(
+    reps: int = 4,
+    variant: str = "bodyweight",
+    rep_period_s: float = 2.6,
+    depth: float = 1.0,
+    fps: float = 30.0,
+    height_m: float = 1.75,
+) -> Motion:
+    """Squat-like negatives for recognition (none is a deadlift, a swing or a plank).
+
+    bodyweight: air squats, the arms reaching forward to shoulder height on the way down and
+    back to the sides on the way up; the torso leans ~35 deg at the bottom, knees ~130 deg.
+    goblet: a kettlebell held at the chest (elbows bent, hands under the chin), torso upright
+    (~20 deg), knees ~130 deg. belt: a belt squat, the load hanging from a belt at the hips
+    (drawn as a bell between the legs) and the hands on handles in front at hip height
+    (fixed in the room: the arms rise from ~35 to ~75 deg as the body goes down), torso upright (~12 deg), knees ~115 deg, a brisk
+    rhythm. arm_raises: standing front raises (arms from the sides to shoulder height), knees
+    and hips almost straight: a standing movement with the arms rising like a swing's float.
+    depth 0..1 scales how far the hips go down (1 = the depths above).
+    """
+    if variant not in SQUAT_VARIANTS:
+        raise ConfigError(f"Unknown squat variant {variant!r}.", f"Use one of {SQUAT_VARIANTS}.")
+    reps = int(_check_range("reps", reps, 1, 50))
+    _check_range("rep_period_s", rep_period_s, 0.8, 8.0)
+    _check_range("depth", depth, 0.0, 1.0)
+    body = Body(height_m)
+    params = dict(
+        reps=reps, variant=variant, rep_period_s=rep_period_s, depth=depth, fps=fps,
+        height_m=height_m,
+    )  # fmt: skip
+    # (top, bottom) of each channel: trunk, thigh, shin, arm (segment angles, degrees) and the
+    # elbow; the bottom scaled by depth.
+    ends = {
+        "bodyweight": dict(trunk=(3, 35), thigh=(0, 95), shin=(0, 35), arm=(5, 88), elbow=(5, 5)),
+        "goblet": dict(trunk=(3, 20), thigh=(0, 100), shin=(0, 32), arm=(22, 35), elbow=(135, 120)),
+        "belt": dict(trunk=(5, 12), thigh=(0, 90), shin=(0, 25), arm=(35, 75), elbow=(10, 20)),
+        "arm_raises": dict(trunk=(2, 4), thigh=(0, 3), shin=(0, 3), arm=(5, 90), elbow=(5, 5)),
+    }[variant]
+    lead_in, tail = 0.8, 0.8
+    t = _frames(lead_in + reps * rep_period_s + tail, fps)
+    n = len(t)
+    segments: list[tuple[float, float, float]] = [(lead_in, 0.0, 0.0)]
+    marks = []
+    t0 = lead_in
+    for _ in range(reps):
+        down, bottom, up, top = (0.42, 0.06, 0.38, 0.14)
+        segments += [
+            (down * rep_period_s, 0.0, 1.0),
+            (bottom * rep_period_s, 1.0, 1.0),
+            (up * rep_period_s, 1.0, 0.0),
+            (top * rep_period_s, 0.0, 0.0),
+        ]
+        marks.append((t0, t0 + (down + bottom / 2) * rep_period_s, t0 + rep_period_s))
+        t0 += rep_period_s
+    d = np.clip(_piecewise(t, segments), 0.0, 1.0)
+    ch = {}
+    for key, (top, low) in ends.items():
+        scale = depth if key in ("trunk", "thigh", "shin") else 1.0
+        ch[key] = top + (low - top) * scale * d
+    breath = 0.5 * np.sin(2 * np.pi * t / 3.3)
+    zeros = np.zeros(n)
+    pose = _standing_pose(
+        body,
+        ch["trunk"] + breath,
+        ch["thigh"],
+        ch["shin"],
+        ch["arm"],
+        zeros,
+        zeros,
+        neck=-0.3 * ch["trunk"],
+        elbow=ch["elbow"],
+        hip_abd=12.0 if variant == "belt" else 8.0,
+        shoulder_abd=-8.0 if variant == "goblet" else 4.0,
+    )
+    sk = _plant_feet(pose, body)
+    metrics = measure(sk, pose)
+    frame_reps = [Rep(*(_frame_of(x, fps, n) for x in m)) for m in marks]
+    props: tuple[Prop, ...] = ()
+    if variant == "goblet":
+        props = (Prop("kettlebell", {"bell_kg": 16.0}),)
+    elif variant == "belt":
+        props = (Prop("belt", {"bell_kg": 24.0}),)
+    return Motion(
+        exercise=f"{variant}_squat" if variant != "arm_raises" else "front_raise",
+        fps=float(fps),
+        pose=pose,
+        body=body,
+        skeleton=sk,
+        metrics=metrics,
+        faults={},
+        reps=frame_reps,
+        hold=None,
+        props=props,
+        params=params,
+    )
+
+
+def standing(duration_s: float = 8.0, fps: float = 30.0, height_m: float = 1.75) -> Motion:
+    """Standing in place: weight shifts, a look around, the arms crossed then hanging."""
+    _check_range("duration_s", duration_s, 1.0, 120.0)
+    body = Body(height_m)
+    t = _frames(duration_s, fps)
+    n = len(t)
+    sway = np.sin(2 * np.pi * t / 4.0)
+    arms = _piecewise(t, [(duration_s / 3, 0.0, 0.0), (1.0, 0.0, 1.0), (2.0, 1.0, 1.0)])
+    pose = _standing_pose(
+        body,
+        3.0 + 2.0 * sway,
+        2.0 + 3.0 * np.maximum(sway, 0),
+        1.0 + 3.0 * np.maximum(sway, 0),
+        5.0 + 30.0 * arms,
+        np.zeros(n),
+        np.zeros(n),
+        neck=10.0 * np.sin(2 * np.pi * t / 5.0),
+        elbow=110.0 * arms,
+    )
+    sk = _plant_feet(pose, body)
+    params = dict(duration_s=duration_s, fps=fps, height_m=height_m)
+    return Motion(
+        exercise="standing",
+        fps=float(fps),
+        pose=pose,
+        body=body,
+        skeleton=sk,
+        metrics=measure(sk, pose),
+        faults={},
+        reps=[],
+        hold=None,
+        props=(),
+        params=params,
+    )
+
+
+# Every negative the renderer makes, by name: a factory each (for benchmarks and tests).
+NEGATIVE_MOTIONS = {
+    "squat_bodyweight": lambda: squat(variant="bodyweight"),
+    "squat_goblet": lambda: squat(variant="goblet"),
+    "squat_belt": lambda: squat(variant="belt", rep_period_s=2.0),
+    "squat_belt_half": lambda: squat(variant="belt", rep_period_s=1.6, depth=0.6),
+    "front_raises": lambda: squat(variant="arm_raises", rep_period_s=2.2),
+    "standing": lambda: standing(),
+}

@@ -550,8 +550,21 @@ def _prop_parts(motion: Motion, model: _Model) -> list[tuple[Part, np.ndarray, n
                 for a in th
             ]
             out.append(_world_part(model, "handle", handle, "iron", eye))
+        elif prop.kind == "belt":
+            # A belt squat's load: a bell hanging on a short chain from a belt at the hips,
+            # between the thighs (the machine itself is not drawn).
+            kg = prop.params.get("bell_kg", 24.0)
+            r = 0.105 * (kg / 16.0) ** (1 / 3)
+            pelvis = 0.5 * (sk.point("hip_l") + sk.point("hip_r"))
+            bell = pelvis + np.array([0.04, -0.30 - r, 0.0])
+            chain = [(pelvis + np.array([0.04, -y, 0.0]), (0.01,) * 3) for y in (0.1, 0.2, 0.28)]
+            out.append(_world_part(model, "chain", chain, "steel", eye))
+            blobs = [(bell, (r, r, r)), (bell + [0.0, 0.35 * r, 0.0], (0.8 * r,) * 3)]
+            out.append(_world_part(model, "bell", blobs, "iron", eye, chain=False))
         else:
-            raise ConfigError(f"Unknown prop {prop.kind!r}.", "Use 'barbell' or 'kettlebell'.")
+            raise ConfigError(
+                f"Unknown prop {prop.kind!r}.", "Use 'barbell', 'kettlebell' or 'belt'."
+            )
     return out
 
 

@@ -176,11 +176,28 @@ def test_exercise_accuracy_and_confusion():
     assert acc["confusion"]["deadlift"] == {"deadlift": 4, "kbswing": 1}
     assert acc["confusion"]["other"] == {"other": 1, "deadlift": 1}  # squat + jumping jack
     assert list(acc["confusion"]) == ["deadlift", "plank", "kbswing", "other"]
+    pooled = report.good_clips.pop("all")
     assert report.good_clips == {
         "deadlift": {"clean": 1, "total": 2},
         "plank": {"clean": 0, "total": 1},
         "kbswing": {"clean": 1, "total": 1},
     }
+    # Pooled, with an interval that resamples whole groups (here each clip is its own).
+    assert (pooled["clean"], pooled["total"], pooled["groups"]) == (2, 4, 4)
+    low, high = pooled["interval_95"]
+    assert 0.0 <= low < 0.5 < high <= 1.0
+
+
+def test_clips_of_one_group_are_resampled_together():
+    from formcheck.apps.heldout import group_bootstrap_share
+
+    # Two groups: one of 5 clean clips, one of 5 flagged: an interval over groups spans
+    # (almost) everything; over single clips it would be narrow around 0.5.
+    hits = [True] * 5 + [False] * 5
+    low, high = group_bootstrap_share(hits, ["a"] * 5 + ["b"] * 5)
+    assert low == 0.0 and high == 1.0
+    low, high = group_bootstrap_share(hits, [str(i) for i in range(10)])
+    assert low > 0.1 and high < 0.9
 
 
 def test_failed_clip_is_a_miss_or_a_failure_never_a_correct_negative():
@@ -311,3 +328,14 @@ def test_evaluate_shows_a_cache_warning_once_not_per_clip(tmp_path, monkeypatch,
     assert [c["error"] for c in report.errors] == ["no frames", "no frames"]
     # Logged (the formcheck command shows it on stderr, also under -q), once.
     assert caplog.messages.count("warning: cache is full") == 1
+
+
+def test_read_manifest_takes_the_group_from_the_notes(tmp_path):
+    manifest = tmp_path / "MANIFEST.csv"
+    manifest.write_text(
+        "file,exercise,label,view,notes\n"
+        'a.mp4,deadlift,good,side,"second lifter, same session [group PR5]"\n'
+        "b.mp4,deadlift,good,side,no tag here\n"
+    )
+    rows = read_manifest(manifest)
+    assert [r.group for r in rows] == ["PR5", ""]

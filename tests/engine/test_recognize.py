@@ -211,6 +211,44 @@ def squat(
     return Posture(tilt=5 + lean * d, thigh=95 * d, shank=30 * d, arm=arm), n
 
 
+def goblet_squat(n_reps: int = 4, period: float = 2.6, fps: float = 30.0):
+    """Goblet squats: a bell held at the chest (elbows bent, hands under the chin)."""
+    n = int(n_reps * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    return Posture(tilt=5 + 15 * d, thigh=100 * d, shank=32 * d, arm=25.0, elbow=130.0), n
+
+
+def belt_squat(n_reps: int = 6, period: float = 2.0, fps: float = 30.0):
+    """Belt squats: the load on a belt at the hips, the hands on handles fixed in front at hip
+    height (so the arms rise as the body sinks), torso upright, knees ~115 deg, a brisk pace."""
+    n = int(n_reps * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    return Posture(tilt=5 + 10 * d, thigh=90 * d, shank=25 * d, arm=35 + 40 * d, elbow=15.0), n
+
+
+def front_raises(n_reps: int = 6, period: float = 2.2, fps: float = 30.0):
+    """Standing front raises: the arms from the sides to shoulder height, the body still."""
+    n = int(n_reps * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    return Posture(tilt=3.0, thigh=3 * d, shank=3 * d, arm=5 + 85 * d), n
+
+
+def knee_dominant_deadlift(n_reps: int = 4, period: float = 2.6, fps: float = 30.0):
+    """Kettlebell deadlifts done like a squat (issue 12): knees ~140 deg, the torso only
+    ~30 deg from vertical at the bottom, the arms hanging to the bell on the floor."""
+    n = int(n_reps * period * fps)
+    d = _cycle(np.arange(n) / fps, period, sharp=0.7)
+    return Posture(tilt=5 + 25 * d, thigh=100 * d, shank=40 * d, arm=5.0), n
+
+
+def squatted_swing(n_reps: int = 10, period: float = 1.4, fps: float = 30.0):
+    """Swings with the `squatting` fault: knees ~110 deg and the torso fairly upright in the
+    backswing, but the bell still floats to chest height on a hip snap."""
+    n = int(n_reps * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    return Posture(tilt=5 + 25 * d, thigh=5 + 80 * d, shank=30 * d, arm=85 - 100 * d), n
+
+
 def plank(seconds: float = 10.0, fps: float = 30.0) -> tuple[Posture, int]:
     """A forearm plank: body horizontal, upper arms vertical, forearms on the floor."""
     n = int(seconds * fps)
@@ -254,8 +292,12 @@ def _check_shape(rec: Recognition) -> None:
         (plank(), "plank"),
         (squat(), "other"),
         (squat(arm=160.0), "other"),  # prisoner squats: hands behind the head
-        (squat(arm=5.0, lean=15.0), "other"),  # dumbbells at the sides, torso upright
+        (goblet_squat(), "other"),  # a bell at the chest, torso upright
+        (belt_squat(), "other"),
         (jumping_jacks(), "other"),
+        (front_raises(), "other"),
+        (knee_dominant_deadlift(), "deadlift"),
+        (squatted_swing(), "kbswing"),
     ],
     ids=[
         "deadlift",
@@ -265,8 +307,12 @@ def _check_shape(rec: Recognition) -> None:
         "plank",
         "squat",
         "prisoner-squat",
-        "dumbbell-squat",
+        "goblet-squat",
+        "belt-squat",
         "jumping-jacks",
+        "front-raises",
+        "knee-dominant-deadlift",
+        "squatted-swing",
     ],
 )
 @pytest.mark.parametrize("facing", [1, -1], ids=["faces-right", "faces-left"])
@@ -291,6 +337,94 @@ def test_side_view_clips(motion, expected, facing):
 def test_front_and_oblique_views_use_world_landmarks(motion, expected, yaw):
     rec = recognise(motion, yaw_deg=yaw, noise=0.002)
     assert rec.exercise == expected, rec
+
+
+@pytest.mark.parametrize(
+    ("motion", "expected"),
+    [
+        (knee_dominant_deadlift(), "deadlift"),
+        (belt_squat(), "other"),
+        (goblet_squat(), "other"),
+        (squat(arm=90.0, lean=35.0), "other"),
+        (squatted_swing(), "kbswing"),
+    ],
+    ids=["knee-dominant-deadlift", "belt-squat", "goblet-squat", "air-squat", "squatted-swing"],
+)
+@pytest.mark.parametrize("yaw", [0.0, 45.0])
+def test_squat_like_movements_from_the_front_and_obliquely(motion, expected, yaw):
+    """Issue 12: a belt squat filmed from the front was read as a swing, and knee-dominant
+    kettlebell deadlifts as "other"."""
+    rec = recognise(motion, yaw_deg=yaw, noise=0.002)
+    assert rec.exercise == expected, rec
+
+
+def test_a_squat_with_the_arms_held_forward_at_a_swing_tempo_is_not_a_swing():
+    """Arms at chest height at the top and a brisk pace, but the arms never float up from
+    the bottom: not a swing (and knees this bent make it a squat)."""
+    rec = recognise(squat(period=1.4, n_reps=8, arm=85.0, lean=30.0), noise=0.002)
+    assert rec.exercise == "other", rec
+    assert rec.cues["arms_forward_top"] < 0.5
+
+
+@pytest.mark.parametrize("yaw", [90.0, 45.0])
+@pytest.mark.parametrize("top", [130.0, 150.0])
+def test_a_swing_with_the_arms_lifting_is_a_swing(top, yaw):
+    """Issue 12: an oblique swing whose arms lift the bell high was read as a deadlift."""
+    fps, period = 30.0, 1.4
+    n = int(10 * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    posture = Posture(tilt=5 + 55 * d, thigh=35 * d, shank=-5 * d, arm=top - (top + 15) * d)
+    rec = recognize_exercise(smooth(make_series(posture, n, yaw_deg=yaw, noise=0.002)))
+    assert rec.exercise == "kbswing", rec
+
+
+def test_a_shallow_hinge_repeated_at_a_swing_pace_is_a_swing():
+    """Seen from the front the model compresses the hip angle (a rendered swing reads 45-50
+    deg): repeated phases still make it a hinge, while one such excursion does not."""
+    fps, period = 30.0, 1.4
+    n = int(10 * period * fps)
+    d = _cycle(np.arange(n) / fps, period)
+    posture = Posture(tilt=5 + 42 * d, thigh=3 * d, shank=-2 * d, arm=85 - 100 * d)
+    rec = recognize_exercise(smooth(make_series(posture, n, noise=0.002)))
+    assert rec.exercise == "kbswing", rec
+    one = int(period * fps)
+    rec = recognize_exercise(smooth(make_series(posture, n, noise=0.002).slice(0, one)))
+    assert rec.exercise != "kbswing", rec
+
+
+def test_knee_dominant_deadlift_is_read_by_its_hands_at_the_floor():
+    """The hands reaching the floor are what makes it a deadlift; the same movement with the
+    hands held at the chest is a squat."""
+    posture, n = knee_dominant_deadlift()
+    rec = recognize_exercise(smooth(make_series(posture, n, noise=0.002)))
+    assert rec.cues["floor_lift"] == pytest.approx(1.0)
+    assert rec.cues["squat_bottom"] < 0.1
+    held = Posture(tilt=posture.tilt, thigh=posture.thigh, shank=posture.shank, arm=25, elbow=130)
+    rec = recognize_exercise(smooth(make_series(held, n, noise=0.002)))
+    assert rec.exercise == "other", rec
+    assert rec.cues["floor_lift"] == 0.0
+
+
+def test_deep_squat_holding_weights_at_the_sides_reads_as_a_deadlift():
+    """Known limit (documented): hands hanging at the sides reach the floor in a deep squat,
+    which is a (knee-dominant) dumbbell deadlift in all but name."""
+    rec = recognise(squat(arm=5.0, lean=15.0), noise=0.002)
+    assert rec.exercise == "deadlift", rec
+
+
+def test_high_plank_with_sagging_hips():
+    """Issue 12: a high plank whose hips sag has a steep trunk (shoulders an arm's length up,
+    hips low; here 50 deg from vertical) but a flat body line: still a plank."""
+    posture = Posture(tilt=50.0, thigh=-95.0, shank=95.0, arm=0.0, elbow=0.0)
+    for yaw in (90.0, 60.0):
+        rec = recognise((posture, 300), yaw_deg=yaw, noise=0.002)
+        assert rec.exercise == "plank", rec
+
+
+def test_sitting_up_with_the_legs_out_is_not_a_plank():
+    """Legs flat on the floor, trunk upright: the legs are horizontal but the trunk is not."""
+    rec = recognise((Posture(tilt=20.0, thigh=-90.0, shank=0.0, arm=10.0), 300), noise=0.002)
+    assert rec.exercise == "other", rec
 
 
 def test_plank_seen_obliquely():

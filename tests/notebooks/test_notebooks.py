@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ("01_quickstart.ipynb", "02_batch_scoring.ipynb")
+NAMES = ("01_quickstart.ipynb", "02_batch_scoring.ipynb", "03_training_log.ipynb")
 CELL_TIMEOUT_S = 600  # a cell scoring the whole sample folder on a busy 2-core machine
 
 
@@ -27,7 +27,7 @@ def test_notebook_is_stored_without_outputs(name):
 
 @pytest.fixture(scope="module")
 def kernel_env(tmp_path_factory):
-    """A private landmark cache (shared by both notebooks) and this checkout importable."""
+    """A private landmark cache (shared by the notebooks) and this checkout importable."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
     pytest.importorskip("pandas")
@@ -75,8 +75,14 @@ def test_notebook_runs_top_to_bottom(name, kernel_env):
         assert any(
             "image/png" in o.get("data", {}) for c in notebook.cells for o in c.get("outputs", [])
         ), "the angle plot was not drawn"
-    else:
+    elif name.startswith("02"):
         assert "6 of 6 clips" in outputs
         assert "from cache: 6 of 6 clips" in outputs
+    else:
+        assert outputs.count("in the log") == 8 and "set 8 in the log" in outputs
+        assert "lower the load or fix form first" in outputs  # a rounded back from rep 1
+        assert "lengthen the hold" in outputs  # two planks with good form all the way
+        assert "evidence: set" in outputs
+        assert "progress page:" in outputs
     # Executing in memory must not have touched the stored file.
     test_notebook_is_stored_without_outputs(name)

@@ -58,6 +58,7 @@ class ClipReport:
     # What the decoder could not read whole (frames missing or damaged, an incomplete file),
     # in words with the time ranges; None when the file decoded whole or was not checked.
     damage: str | None = None
+    log_set_id: int | None = None  # the set's id in the training log (score_clip(log_as=...))
     series: PoseSeries | None = field(default=None, repr=False)  # smoothed; score_clip only
 
     @property

@@ -192,7 +192,12 @@ def score_clips(
     stride: int = 1,
     use_cache: bool = True,
     configs: Mapping[str, Any] | None = None,
+    baseline: str | os.PathLike | None = None,
     options: EngineOptions | None = None,
+    log_as: str | None = None,
+    load: str | None = None,
+    date: Any = None,
+    log: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Score every clip in a folder, glob or list; one bad clip never stops the batch.
 
@@ -205,6 +210,10 @@ def score_clips(
 
     Ctrl-C raises :class:`BatchInterrupted` (a KeyboardInterrupt) whose ``.result`` holds
     the clips finished so far; running the same call again resumes from the cache.
+
+    ``log_as``: keep every clip with a verdict as a set in that person's training log (see
+    :func:`score_clip`); each is dated by its clip file's time unless ``date`` is given, and
+    its id is the report's ``log_set_id``. Checked before any clip is scored.
     """
     if workers is not None and (
         not isinstance(workers, int) or isinstance(workers, bool) or workers < 1
@@ -212,6 +221,9 @@ def score_clips(
         raise ConfigError(f"workers must be a whole number of 1 or more, got {workers!r}.")
     if executor is not None and workers not in (None, 1):
         raise ConfigError("Pass either workers or executor, not both.")
+    from formcheck.apps.log.writer import check_request, log_reports
+
+    request = check_request(log_as, load, date, log)
     paths = resolve_inputs(paths_or_glob)
     # A batch draws one bar over the clips, never one per clip's frames.
     options = replace(
@@ -246,6 +258,8 @@ def score_clips(
     )
     for message in result.warnings:
         warnings.warn(message, BatchWarning, stacklevel=2)
+    if request is not None:  # what was finished, also after Ctrl-C
+        log_reports(request, result.reports, options.configs)
     if interrupted:
         raise BatchInterrupted(result)
     return result

@@ -43,6 +43,8 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
             "variant": r.variant,
             "reps": r.reps,
             "faults": sum(r.fault_counts.values()) if judged else None,
+            # Slight findings (level slight): shown, never counted among the faults.
+            "notes": len(r.result.notes) if judged and r.result is not None else None,
             "hold_s": r.hold_s,
             "good_form_s": r.good_form_s,
             "duration_s": r.duration_s,
@@ -70,6 +72,7 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
         "variant",
         "reps",
         "faults",
+        "notes",
         "hold_s",
         "good_form_s",
         "duration_s",
@@ -83,7 +86,7 @@ def clips_table(reports: list[ClipReport]) -> pd.DataFrame:
         "seconds",
     ]
     table = pd.DataFrame(rows, columns=columns)
-    ints = ["reps", "faults", "frames", *(fault_column(c) for c in codes)]
+    ints = ["reps", "faults", "notes", "frames", *(fault_column(c) for c in codes)]
     floats = ["exercise_confidence", "hold_s", "good_form_s", "duration_s", "detection_rate"]
     strings = ["clip", "path", "status", "exercise", "variant", "damage", "reason", "error"]
     table[ints] = table[ints].astype("Int64")

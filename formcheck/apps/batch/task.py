@@ -105,7 +105,12 @@ def score_clip(
     keep_series: bool = True,
     start_s: float | None = None,
     end_s: float | None = None,
+    baseline: str | os.PathLike | None = None,
     options: EngineOptions | None = None,
+    log_as: str | None = None,
+    load: str | None = None,
+    date: Any = None,
+    log: str | os.PathLike | None = None,
 ) -> ClipReport:
     """Score one clip: reps, faults and a verdict, with its landmarks cached on disk.
 
@@ -114,14 +119,34 @@ def score_clip(
     strict) and ``config`` (a TOML file) set thresholds; ``model``, ``max_size`` and
     ``stride`` set the pose stage. ``cache_dir`` defaults to ``$FORMCHECK_CACHE`` or
     ``~/.cache/formcheck/landmarks``; ``use_cache=False`` skips it. ``start_s``/``end_s``
-    score only that part of the file (seconds; times in the report stay the file's own). Or
-    pass ready-made
+    score only that part of the file (seconds; times in the report stay the file's own).
+    ``baseline``: one good hold or rep of the same person and camera (a clip or saved
+    landmarks), to judge against their own neutral (``report.result.baseline`` says whether it
+    served, and why not). Or pass ready-made
     ``options`` (an :class:`EngineOptions`) instead of those keywords. A clip that cannot be
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
     ConfigError. The smoothed series is kept in ``report.series``.
+
+    ``log_as``: keep the set in that person's training log (:mod:`formcheck.apps.log`), with
+    ``load`` ("24kg", "53 lb"), ``date`` ("2026-03-14", "2026-03-14T18:30"; default now) and
+    ``log`` (the log file; default ``$FORMCHECK_LOG`` or the user's data folder). They are
+    checked before the clip is scored; the set's id is ``report.log_set_id``. A clip that
+    could not be read is not logged (it has no verdict); one not judged is kept as such.
     """
     options = options_or_keywords(options, locals(), SCORE_CLIP_DEFAULTS)
+    from formcheck.apps.log.writer import check_request, log_result
+
+    request = check_request(log_as, load, date, log)
     report = score_clip_with(path, options)
+    if request is not None and report.result is not None:
+        configs = options.configs or {}
+        report.log_set_id = log_result(
+            request,
+            report.result,
+            clip=path,
+            config=configs.get(report.result.exercise),
+            source="api",
+        )
     for message in report.warnings:
         warnings.warn(message, BatchWarning, stacklevel=2)
     return report
@@ -140,6 +165,7 @@ SCORE_CLIP_DEFAULTS: dict[str, Any] = {
     "keep_series": True,
     "start_s": None,
     "end_s": None,
+    "baseline": None,
 }
 
 

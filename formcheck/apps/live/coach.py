@@ -140,7 +140,7 @@ class LiveCoach:
         self.guide.reset()
 
     def _new_session(self, exercise: str) -> RuleSession:
-        return registry.get(exercise).make_rule(self.configs.get(exercise)).session()
+        return registry.get(exercise).make_rule(self.configs.get(exercise)).graded_session()
 
     @property
     def set_index(self) -> int:

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from formcheck.exercises.deadlift.baseline import deadlift_neutral
 from formcheck.exercises.deadlift.config import DeadliftConfig
 from formcheck.exercises.deadlift.recognition import RECOGNIZER
 from formcheck.exercises.deadlift.session import DeadliftRule
@@ -43,6 +44,7 @@ PLOTS = (
 
 SPEC = ExerciseSpec(
     id="deadlift",
+    neutral=deadlift_neutral,
     name="deadlift",
     title="Deadlift",
     badge="DEADLIFT",

@@ -15,7 +15,14 @@ class SwingRecognizer:
     """A swing is the ballistic share of the hinge movement: a hip snap, arms to chest height."""
 
     def clip_evidence(self, cues: Mapping[str, float]) -> tuple[float, str]:
-        evidence = cues["hinge_move"] * cues["ballistic_share"]
+        # The bell floats to chest height on the hip snap: where the arms were seen at the
+        # top, they must have floated forward and up (arms_forward_top: real swings 1, every
+        # real squat and deadlift ~0). A quick hinge or squat with the arms still (a belt
+        # squat's hands on the handles) is no swing, however fast.
+        arms = cues["arms_forward_top"]
+        evidence = (
+            cues["hinge_move"] * cues["ballistic_share"] * (arms if math.isfinite(arms) else 1.0)
+        )
         fast = cues["fast_tempo"]
         pace = "fast " if (fast if math.isfinite(fast) else 0.0) >= 0.5 else ""
         return evidence, join_parts(f"{pace}{hinge_phases_text(cues)}", arms_at_top_text(cues))

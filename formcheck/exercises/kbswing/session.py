@@ -728,6 +728,13 @@ class SwingSession(RuleSession):
         ankle's x, not from the foot points whose glitches this guards against.
         """
         cfg = self.config
+        if view_conf < cfg.toes_min_view_confidence:
+            rep.skip(
+                "on_toes",
+                "the heels can only be judged side-on: from an angle, a heel lift and the "
+                "foot turning toward the camera look alike (film straight from the side)",
+            )
+            return []
         t = arr[:, _C["t"]]
         feet = near & (arr[:, _C["vis_feet"]] >= 0.5)
         ankle_y, ankle_toe = arr[:, _C["ankle_y"]], arr[:, _C["ankle_toe"]]

@@ -58,14 +58,24 @@ class PlankConfig:
     # +4.5 and +11 in two labelled tables. The bend is judged after subtracting this.
     hip_bend_offset_deg: float = 5.0
     # Bend of the shoulder-hip-ankle line at the hip (after the offset), hips below the line.
-    # The cue: a visible sag of about 10 degrees (the hips ~5 cm under the line for an adult)
-    # is where the lower back starts to take the load.
-    hip_sag_deg: float = 10.0
+    # Two levels (see formcheck.exercises.levels): the fault here, the slight level in the
+    # strict preset. The cue puts the start of a sag at about 10 degrees (the hips ~5 cm under
+    # the line for an adult), which is the slight level. The fault sits at 15 because people
+    # differ in where the model puts a straight body: the frames a second labelled source
+    # calls good read -9 (median) and -13 (5th percentile) after the offset, while the frames
+    # of the first source labelled sagging read -18 (90th percentile) to -31; 15 leaves ~2
+    # degrees to each. A personal baseline (--baseline) measures the person's own straight
+    # line, and then the 10 of the cue applies to them. In-sample: placed with both labelled
+    # sources in view; benchmarks/plank_keypoints.py --heldout scores it source by source.
+    hip_sag_deg: float = 15.0
     # Hips above the line. Raised hips take load off the core rather than loading the lower
-    # back, and coaches tolerate "slightly high" more than any sag: the band is wider. Real
-    # planks labelled correct read up to ~18 before the offset (13 after it); the labelled
-    # piked ones start past 30.
-    hip_pike_deg: float = 15.0
+    # back, and coaches tolerate "slightly high" more than any sag: the band is wider. Frames
+    # labelled correct read up to +13 (99th percentile, first source) and +18 (second source)
+    # after the offset, and a held-out split of the first source (measured outside the
+    # project) puts correct frames at 16-27 degrees of hip bend before it: labellers call a
+    # mild pike correct. Frames labelled piked start at +31 (5th percentile). So the fault is
+    # at 25 and a pike from 15 is a slight note (the cue's "slightly high").
+    hip_pike_deg: float = 25.0
     # The neck is judged from the head's pitch (``head_pitch``: the face's direction, ear ->
     # nose, against the trunk) when the ear and the nose are both seen: it turns one-for-one
     # with a nod of the head. The neck line (shoulder -> ear, ``neck_flexion``) turns by only
@@ -94,8 +104,12 @@ class PlankConfig:
     # clear faults; kept as it was so that clips without a nose or ears are judged as before
     # and nothing it flagged before goes unflagged.
     neck_max_deg: float = 20.0
-    # With the ears missing the neck is read from the nose, whose position varies with the
-    # face and the gaze by ~10 degrees more: widen the band so only clear faults are flagged.
+    # With the ears missing the neck can only be read from the nose, whose position varies
+    # with the face and the gaze by ~10 degrees more. Not judged by default: on the labelled
+    # tables (no ears), frames labelled good read a nose-neck of -35 to +15 in one source and
+    # +26 (median) in the other, so no limit separates a good neck from a bad one there; a
+    # guess would flag a third of good frames. Set true to judge it with the wider band below.
+    neck_from_nose: bool = False
     neck_nose_extra_deg: float = 10.0
     # Upper arm away from vertical. 20 degrees puts the elbow ~11 cm ahead of or behind the
     # shoulder for a 33 cm upper arm: clearly not "directly under". Correctly held real
@@ -121,6 +135,22 @@ class PlankConfig:
     fault_release_s: float = 0.5
     # Flag dropouts up to this long do not break a run (noise around the threshold).
     flag_gap_s: float = 0.3
+    # ...but a run only becomes a fault when most of its judged frames were flagged: a value
+    # hovering at its limit with jitter flags a scattered third of the frames, which the
+    # bridging above would otherwise join into a fault that hinges on the noise.
+    fault_min_share: float = 0.6
+    # Noise (formcheck.exercises.noise): each signal's jitter is its robust spread over the
+    # last noise_window_s of the hold, and a frame is flagged only past its limit plus
+    # noise_k jitters (at most max_noise_margin_fraction of the limit, so a clear fault is
+    # never hidden by a shaky measurement). Side-on and close, the hip bend jitters by 1-2
+    # degrees through the model; far away or half hidden by 4-6.
+    noise_window_s: float = 1.5
+    noise_k: float = 1.0
+    max_noise_margin_fraction: float = 0.5
+    # A check whose median jitter over the hold is past this fraction of its limit is not
+    # judged: the measurement cannot tell a fault from noise (e.g. a neck at 20 read with
+    # +-10 degrees of wobble).
+    max_jitter_fraction: float = 0.5
     # A hip fault that persists this long means the set is over ("form broke").
     form_broke_s: float = 2.5
     # Shortest series worth judging, and the detection rate below which nobody is there.
@@ -132,17 +162,19 @@ class PlankConfig:
 
     PRESETS: ClassVar[dict[Strictness, dict[str, float]]] = {
         Strictness.RELAXED: {
-            "hip_sag_deg": 14.0,
-            "hip_pike_deg": 22.0,
+            "hip_sag_deg": 20.0,
+            "hip_pike_deg": 32.0,
             "head_hang_max_deg": 28.0,
             "head_crane_max_deg": 55.0,
             "neck_max_deg": 28.0,
             "elbow_max_deg": 25.0,
             "form_broke_s": 4.0,
         },
+        # strict = the slight level of the standard preset (formcheck.exercises.levels): what
+        # is worth a note at standard is a fault here.
         Strictness.STRICT: {
-            "hip_sag_deg": 7.0,
-            "hip_pike_deg": 10.0,
+            "hip_sag_deg": 10.0,
+            "hip_pike_deg": 15.0,
             "head_hang_max_deg": 17.0,
             "head_crane_max_deg": 30.0,
             "neck_max_deg": 15.0,

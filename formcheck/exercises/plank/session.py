@@ -50,6 +50,7 @@ from formcheck.exercises.base import (
     RuleSession,
     SetSummary,
 )
+from formcheck.exercises.noise import JitterTracker
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.features.core import NOSE_NECK_OFFSET_DEG
 from formcheck.features.view import View
@@ -60,6 +61,14 @@ if TYPE_CHECKING:
 
 HIP_FAULTS = ("hips_sagging", "hips_piked")
 FAULT_CODES = ("hips_sagging", "hips_piked", "neck_not_neutral", "elbows_not_under_shoulders")
+# The measured signal behind each fault (both hip faults read the one hip bend).
+SIGNAL_OF = {
+    "hips_sagging": "hip",
+    "hips_piked": "hip",
+    "neck_not_neutral": "neck",
+    "elbows_not_under_shoulders": "arm",
+}
+SIGNAL_NAMES = {"hip": "hip bend", "neck": "head direction", "arm": "upper arm"}
 
 # Confidence factor for a neck measured from the nose (ears missing): the nose's offset from
 # the ear line varies between people and with the jaw and gaze.
@@ -149,6 +158,7 @@ def classify_plank_frames(
     visibility: Mapping[str, ArrayLike],
     view: ArrayLike | None = None,
     config: PlankConfig | None = None,
+    margins: Mapping[str, ArrayLike] | None = None,
 ) -> PlankFrameVerdicts:
     """Judge N independent frames: the plank rule's per-frame logic, pure and vectorised.
 
@@ -157,6 +167,9 @@ def classify_plank_frames(
     (``Features.part_visibility`` / ``FrameInput.visibility``); ``view``: (N,) per-frame view
     labels (``side``/``oblique``/``front``/``unknown``), None for unknown. Missing features or
     parts count as NaN / invisible, so a table without ears or feet is judged with what it has.
+    ``margins``: fault code -> (N,) degrees added to that fault's limit (the session's noise
+    margin: a fault must exceed its limit by more than the signal's own jitter); none for
+    independent frames such as a keypoint table's rows.
     """
     cfg = config or PlankConfig()
     n = int(np.asarray(facing).reshape(-1).shape[0])
@@ -236,7 +249,7 @@ def classify_plank_frames(
     # A flip negates the ear reading; the nose reading (raw - offset) becomes -raw - offset;
     # the head pitch (angle from the trunk's up direction - 90) becomes -raw - 180.
     neck_raw = feat("neck_flexion")
-    from_nose = ~(vis("ear") > 0) & (vis("nose") > 0)
+    from_nose = ~(vis("ear") > 0) & (vis("nose") > 0) & cfg.neck_from_nose
     neck_line = np.where(
         flip < 0,
         np.where(from_nose, -neck_raw - 2.0 * NOSE_NECK_OFFSET_DEG, -neck_raw),
@@ -284,12 +297,19 @@ def classify_plank_frames(
         & np.isfinite(arm)
         & (vis("elbow") >= cfg.min_visibility),
     }
+    margins = margins or {}
+
+    def margin(code: str) -> np.ndarray:
+        return np.nan_to_num(_col(margins, code, n), nan=0.0) if code in margins else np.zeros(n)
+
     flags = {
-        "hips_sagging": judged["hips_sagging"] & (hip_bend < -cfg.hip_sag_deg),
-        "hips_piked": judged["hips_piked"] & (hip_bend > cfg.hip_pike_deg),
-        "neck_not_neutral": judged["neck_not_neutral"] & (np.abs(neck) > neck_limit),
+        "hips_sagging": judged["hips_sagging"]
+        & (hip_bend < -(cfg.hip_sag_deg + margin("hips_sagging"))),
+        "hips_piked": judged["hips_piked"] & (hip_bend > cfg.hip_pike_deg + margin("hips_piked")),
+        "neck_not_neutral": judged["neck_not_neutral"]
+        & (np.abs(neck) > neck_limit + margin("neck_not_neutral")),
         "elbows_not_under_shoulders": judged["elbows_not_under_shoulders"]
-        & (np.abs(arm) - allowance > cfg.elbow_max_deg),
+        & (np.abs(arm) - allowance > cfg.elbow_max_deg + margin("elbows_not_under_shoulders")),
     }
     hip_conf = np.minimum(np.minimum(vis("shoulder"), vis("hip")), line_vis) * view_conf
     confidence = {
@@ -411,6 +431,7 @@ class _Tracker:
             cand is not None
             and hold_start is not None
             and cand.last_on_ms - cand.start_ms >= cfg.fault_min_s * 1000.0
+            and cand.flagged_frames >= cfg.fault_min_share * cand.judged_frames
         ):
             cand.start_ms = max(cand.start_ms, hold_start)
             self.active, self.candidate = cand, None
@@ -456,6 +477,10 @@ class PlankSession(RuleSession):
         self._variant_votes = {"forearm": 0, "high": 0, "toes": 0, "knees": 0}
         self._knee_line_frames = 0
         self._oblique_frames = 0
+        # noise: each signal's recent jitter, and the jitter seen on each judged hold frame
+        window_ms = self.config.noise_window_s * 1000.0
+        self._jitter = {signal: JitterTracker(window_ms) for signal in SIGNAL_NAMES}
+        self._jitter_seen: dict[str, list[tuple[float, float]]] = {c: [] for c in FAULT_CODES}
         # faults
         self._trackers = {code: _Tracker(code) for code in FAULT_CODES}
         self._form_broke_ms: float | None = None
@@ -483,6 +508,7 @@ class PlankSession(RuleSession):
             {k: np.array([x]) for k, x in frame.visibility.items()},
             np.array([frame.view if frame.detected else View.UNKNOWN.value], dtype=object),
             cfg,
+            margins=self._margins(),
         )
         in_pos = bool(frame.detected and v.in_position[0])
         in_frame_factor = 1.0 if frame.in_frame else 0.8
@@ -511,6 +537,7 @@ class PlankSession(RuleSession):
             }
             limits = {code: self._threshold(code) for code in FAULT_CODES}
             limits["neck_not_neutral"] = float(v.neck_limit_deg[0])
+            self._track_jitter(t, v, values, limits)
             for code, tracker in self._trackers.items():
                 started = tracker.feed(
                     t,
@@ -593,6 +620,50 @@ class PlankSession(RuleSession):
                 return [Event(EventKind.FORM_BROKE, ep.start_ms, message, code, 1.0)]
         return []
 
+    # ------------------------------------------------------------------ noise
+    def _margins(self) -> dict[str, float]:
+        """Per fault, what a frame must pass its limit by: the signal's recent jitter."""
+        cfg = self.config
+        out = {}
+        for code in FAULT_CODES:
+            cap = cfg.max_noise_margin_fraction * self._threshold(code)
+            out[code] = self._jitter[SIGNAL_OF[code]].margin(cfg.noise_k, cap)
+        return out
+
+    def _track_jitter(
+        self, t: float, v: PlankFrameVerdicts, values: dict[str, float], limits: dict[str, float]
+    ) -> None:
+        seen = {SIGNAL_OF[code]: values[code] for code in FAULT_CODES if v.judged[code][0]}
+        for signal, value in seen.items():
+            self._jitter[signal].add(t, value)
+        if self._hold_start is None:
+            return
+        for code in FAULT_CODES:
+            if v.judged[code][0]:
+                sigma = self._jitter[SIGNAL_OF[code]].sigma()
+                if math.isfinite(sigma):
+                    self._jitter_seen[code].append((sigma, limits[code]))
+
+    def _too_noisy(self) -> dict[str, str]:
+        """Checks whose signal jittered by too large a part of its limit over the holds."""
+        out = {}
+        for code, seen in self._jitter_seen.items():
+            if not seen:
+                continue
+            sigma = float(np.median([s for s, _ in seen]))
+            limit = float(np.median([lim for _, lim in seen]))
+            if sigma > self.config.max_jitter_fraction * limit:
+                out[code] = (
+                    f"the {SIGNAL_NAMES[SIGNAL_OF[code]]} jittered by +-{sigma:.0f} deg between "
+                    f"frames against a limit of {limit:.0f}: too unsteady to tell a fault from "
+                    "noise (film closer, side-on, in good light)"
+                )
+        return out
+
+    def _jitter_of(self, code: str) -> float:
+        seen = self._jitter_seen[code]
+        return float(np.median([s for s, _ in seen])) if seen else math.nan
+
     # ------------------------------------------------------------------ verdict helpers
     def _threshold(self, code: str) -> float:
         cfg = self.config
@@ -645,6 +716,11 @@ class PlankSession(RuleSession):
             # The bend is judged after the model's straight-body offset (see PlankConfig).
             thresholds["hip_bend_offset_deg"] = self.config.hip_bend_offset_deg
         measured = {f"{name}_median": median, f"{name}_peak": peak}
+        jitter = self._jitter_of(code)
+        if math.isfinite(jitter):
+            measured["jitter_deg"] = jitter
+            # A shaky signal is less sure, even past its margin.
+            conf *= float(np.clip(1.0 - jitter / max(self._threshold(code), 1e-6), 0.0, 1.0))
         signals = ["landmarks"]
         if code == "neck_not_neutral":
             thresholds, neck_signals, shares = self._neck_evidence(ep, median)
@@ -736,7 +812,10 @@ class PlankSession(RuleSession):
         knees = votes["knees"] > votes["toes"]
         forearm = votes["forearm"] >= votes["high"]
         episodes: list[tuple[str, _Episode, float]] = []
+        noisy = self._too_noisy()  # not judged: their episodes are no evidence of a fault
         for code, tracker in self._trackers.items():
+            if code in noisy:
+                continue
             for ep in tracker.done:
                 episodes.append((code, ep, float(ep.end_ms or ep.last_on_ms)))
             if tracker.active is not None:
@@ -769,6 +848,8 @@ class PlankSession(RuleSession):
         for code in FAULT_CODES:
             if self._judged_counts[code] / frames < cfg.min_judged_fraction:
                 result.not_judged[code] = _not_judged_reason(code)
+        for code, why in noisy.items():
+            result.not_judged.setdefault(code, why)
         result.summary.advice = self._advice(result, hold_s, knees)
         if self._knee_line_frames > 0.5 * frames:
             result.summary.advice.append(
@@ -826,7 +907,8 @@ def _not_judged_reason(code: str) -> str:
         "side-on during the hold",
         "hips_piked": "the shoulders, hips and ankles (or knees) were not clearly seen "
         "side-on during the hold",
-        "neck_not_neutral": "the head (ears or nose) was not seen during the hold",
+        "neck_not_neutral": "the ears were not seen during the hold, and the nose alone does "
+        "not tell the head's direction reliably (turn so the near ear faces the camera)",
         "elbows_not_under_shoulders": "the elbows were not clearly seen during the hold",
     }[code]
 

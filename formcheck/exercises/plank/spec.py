@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from formcheck.exercises.plank.baseline import plank_neutral
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.exercises.plank.recognition import RECOGNIZER
 from formcheck.exercises.plank.session import PlankRule
@@ -65,6 +66,7 @@ PLOTS = (
 
 SPEC = ExerciseSpec(
     id="plank",
+    neutral=plank_neutral,
     name="plank",
     title="Plank",
     badge="PLANK",

@@ -628,3 +628,17 @@ def test_real_twenty_second_tracks(name):
     assert 1.4 <= result.summary.mean_rep_s <= 1.7
     assert "leaning_back" not in result.fault_codes
     assert "squatting" not in result.fault_codes
+
+
+def test_on_toes_is_not_judged_from_an_angle():
+    # The gate reads the backswing's view confidence: give the side view the oblique one's.
+    from formcheck.exercises.base import ViewConfidence
+
+    series = swing_series(5, heel_lift=0.16)
+    assert "on_toes" in evaluate(series).fault_codes
+    angled = SwingConfig(
+        view_confidence=ViewConfidence(side=0.6, oblique=0.6, unknown=0.5, front=0.0)
+    )
+    result = evaluate(series, angled)
+    assert "on_toes" not in result.fault_codes
+    assert "side-on" in result.not_judged["on_toes"]

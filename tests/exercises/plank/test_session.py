@@ -103,21 +103,21 @@ def test_two_holds_add_up():
 # ----------------------------------------------------------------------------- hip faults
 def test_sag_onset_breaks_form_near_the_truth():
     n = int(12 * FPS)
-    bend = ramp(n, FPS, onset_s=5.0, value=-20.0, ramp_s=1.0)  # crosses -10 at 5.5 s
+    bend = ramp(n, FPS, onset_s=5.0, value=-25.0, ramp_s=1.0)  # crosses -15 at 5.6 s
     result = judge(plank_series(12, bend_deg=bend, noise_px=1.5, seed=2))
     assert codes(result) == {"hips_sagging"}
     fault = result.faults[0]
-    assert fault.rep is None
-    assert fault.start_ms == pytest.approx(5500.0, abs=400.0)
+    assert fault.rep is None and fault.level == "fault"
+    assert fault.start_ms == pytest.approx(5600.0, abs=400.0)
     assert fault.end_ms == pytest.approx(12000.0, abs=200.0)
-    assert fault.measured["hip_bend_deg_median"] == pytest.approx(-20.0, abs=2.0)
-    assert fault.thresholds["hip_sag_deg"] == 10.0
+    assert fault.measured["hip_bend_deg_median"] == pytest.approx(-25.0, abs=2.0)
+    assert fault.thresholds["hip_sag_deg"] == 15.0
     assert 0.5 < fault.severity <= 1.0 and 0.7 < fault.confidence <= 1.0
     assert "straight line" in fault.cue and "sag" in fault.cue
     broke = [e for e in result.events if e.kind == "form_broke"]
     assert len(broke) == 1 and "Stop the set" in broke[0].message
     assert "hips sagging" in broke[0].message
-    assert result.summary.form_broke_ms == pytest.approx(5500.0, abs=400.0)
+    assert result.summary.form_broke_ms == pytest.approx(5600.0, abs=400.0)
     assert result.summary.good_form_s == pytest.approx(5.5, abs=0.4)
     assert result.summary.hold_s == pytest.approx(12.0, abs=0.2)
 
@@ -138,13 +138,30 @@ def test_blips_are_not_faults():
     assert judge(plank_series(8, bend_deg=bend)).faults == []
 
 
-@pytest.mark.parametrize(("bend", "code"), [(-15.0, "hips_sagging"), (25.0, "hips_piked")])
+@pytest.mark.parametrize(("bend", "code"), [(-20.0, "hips_sagging"), (32.0, "hips_piked")])
 @pytest.mark.parametrize("knees", [False, True])
 def test_hip_faults_toes_and_knees(bend, code, knees):
     result = judge(plank_series(6, knees=knees, bend_deg=bend, noise_px=1.0))
     assert codes(result) == {code}
     assert ("knees" in result.faults[0].cue) == knees
     assert result.summary.form_broke_ms == pytest.approx(0.0, abs=100.0)
+    assert result.notes == []  # the slight finding is covered by the fault
+
+
+@pytest.mark.parametrize(("bend", "code"), [(-13.0, "hips_sagging"), (20.0, "hips_piked")])
+@pytest.mark.parametrize("knees", [False, True])
+def test_slight_hip_bends_are_notes_not_faults(bend, code, knees):
+    # Past the slight level (the strict preset), short of the fault: a note. It neither ends
+    # good form nor counts as a fault; strict flags it as a fault.
+    series = plank_series(6, knees=knees, bend_deg=bend, noise_px=1.0)
+    result = judge(series)
+    assert result.faults == []
+    assert [(n.code, n.level) for n in result.notes] == [(code, "slight")]
+    assert result.summary.form_broke_ms is None
+    assert result.summary.good_form_s == pytest.approx(result.summary.hold_s, abs=0.1)
+    assert "Good plank" in " ".join(result.summary.advice)
+    strict = judge(series, preset(PlankConfig, "strict"))
+    assert codes(strict) == {code} and strict.notes == []
 
 
 @pytest.mark.parametrize("bend", [-6.0, 0.0, 6.0, 11.0])
@@ -189,14 +206,22 @@ def test_factory_head_reads_the_rule_neutral():
         (0.0, -50.0, (), {"facing": "left", "mirror": True}, "head_pitch"),
         (-30.0, 0.0, (), {}, "ear"),  # the whole neck craned: the neck line catches it
         (-30.0, 0.0, (), {"mirror": True}, "ear"),
-        (45.0, 0.0, EARS, {}, "nose"),  # nose only (17-landmark tables): wider margin
-        (-45.0, 0.0, EARS, {"facing": "left", "mirror": True}, "nose"),
+        # nose only (17-landmark tables): judged only when asked, with a wider margin
+        (45.0, 0.0, EARS, {"config": PlankConfig(neck_from_nose=True)}, "nose"),
+        (
+            -45.0,
+            0.0,
+            EARS,
+            {"facing": "left", "mirror": True, "config": PlankConfig(neck_from_nose=True)},
+            "nose",
+        ),
         (35.0, 0.0, NOSE, {}, "ear"),  # ears only: the neck line to the ear, as before
         (-35.0, 0.0, NOSE, {"mirror": True}, "ear"),
     ],
 )
 def test_neck_not_neutral(neck, face, drop, kwargs, signal):
-    result = judge(head_series(neck, drop, face, noise_px=1.0, **kwargs))
+    config = kwargs.pop("config", None)
+    result = judge(head_series(neck, drop, face, noise_px=1.0, **kwargs), config)
     assert codes(result) == {"neck_not_neutral"}
     fault = result.faults[0]
     expected = neck + face if signal == "head_pitch" else neck
@@ -214,6 +239,15 @@ def test_neck_not_neutral(neck, face, drop, kwargs, signal):
     assert result.summary.good_form_s == pytest.approx(0.0, abs=0.1)
     message = next(e.message for e in result.events if e.kind == "fault")
     assert ("crane" in message) == (expected < 0)
+
+
+@pytest.mark.parametrize("neck", [45.0, -45.0])
+def test_neck_from_the_nose_alone_is_not_judged_by_default(neck):
+    # A weak signal: the nose's place on the face and the gaze move it by ~10 degrees, and
+    # good frames of the labelled tables span 50 degrees of it. Not judged, with the reason.
+    result = judge(head_series(neck, EARS, noise_px=1.0))
+    assert "neck_not_neutral" not in codes(result)
+    assert "ears were not seen" in result.not_judged["neck_not_neutral"]
 
 
 @pytest.mark.parametrize(("neck", "face"), [(10.0, 0.0), (-10.0, 0.0), (18.0, 0.0), (0.0, 15.0)])
@@ -361,12 +395,12 @@ def test_nan_heavy_input_does_not_crash():
 
 # ----------------------------------------------------------------------------- config
 def test_presets_move_the_sag_threshold():
-    series = plank_series(6, bend_deg=-8.0, noise_px=0.5)
+    series = plank_series(6, bend_deg=-12.0, noise_px=0.5)
     assert judge(series).faults == []
     assert codes(judge(series, preset(PlankConfig, "strict"))) == {"hips_sagging"}
-    series12 = plank_series(6, bend_deg=-12.0, noise_px=0.5)
-    assert codes(judge(series12)) == {"hips_sagging"}
-    assert judge(series12, preset(PlankConfig, "relaxed")).faults == []
+    series18 = plank_series(6, bend_deg=-18.0, noise_px=0.5)
+    assert codes(judge(series18)) == {"hips_sagging"}
+    assert judge(series18, preset(PlankConfig, "relaxed")).faults == []
 
 
 def test_config_overrides_and_presets_are_valid():
@@ -519,3 +553,37 @@ def test_real_hip_tables_macro_f1(shared_data):
     assert report["macro_f1"] >= 0.9, report
     assert report["per_class"]["L"]["recall"] >= 0.9
     assert report["per_class"]["H"]["recall"] >= 0.9
+
+
+# ----------------------------------------------------------------------------- noise
+@pytest.mark.parametrize("noise_px", [1.0, 6.0, 15.0])
+def test_a_jittery_good_hold_is_not_flagged_and_a_real_sag_still_is(noise_px):
+    # -13 is past the slight level and short of the fault: landmark jitter of up to 15 px
+    # (a person far from the camera) must not push it into a fault; -25 is a fault at any of
+    # these noise levels, and its evidence carries the jitter measured on the hold.
+    near = judge(plank_series(8, bend_deg=-13.0, noise_px=noise_px, seed=3))
+    assert "hips_sagging" not in near.fault_codes
+    sag = judge(plank_series(8, bend_deg=-25.0, noise_px=noise_px, seed=3))
+    assert "hips_sagging" in sag.fault_codes
+    fault = next(f for f in sag.faults if f.code == "hips_sagging")
+    assert 0.0 < fault.measured["jitter_deg"] < 7.5
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_the_noise_margin_keeps_a_jittery_value_at_the_limit_clean(seed):
+    # A hold 1 degree inside the sag limit, read with heavy jitter: without the margin and
+    # the share of flagged frames, chance runs past the limit join into a fault; with them,
+    # none. The same jitter on a real sag is still a fault.
+    jittery = plank_series(8, bend_deg=-14.0, noise_px=12.0, seed=seed)
+    assert "hips_sagging" not in judge(jittery).fault_codes
+    blunt = PlankConfig(noise_k=0.0, fault_min_share=0.0)
+    assert "hips_sagging" in judge(jittery, blunt).fault_codes
+    sag = plank_series(8, bend_deg=-25.0, noise_px=12.0, seed=seed)
+    assert "hips_sagging" in judge(sag).fault_codes
+
+
+def test_a_check_too_noisy_to_judge_says_so():
+    config = PlankConfig(max_jitter_fraction=0.01)  # any jitter is too much
+    result = judge(plank_series(8, bend_deg=-25.0, noise_px=3.0, seed=3), config)
+    assert "hips_sagging" not in result.fault_codes
+    assert "jittered by" in result.not_judged["hips_sagging"]

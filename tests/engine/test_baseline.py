@@ -1,0 +1,92 @@
+"""The personal baseline in the clip path: used when it can serve, refused with the reason
+(and the clip judged without it) when it cannot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from formcheck.cli.main import main
+from formcheck.engine.analyze import analyze_series
+from formcheck.engine.baseline import apply_baseline
+from formcheck.engine.options import make_options
+from formcheck.features.frame_input import measure_frames
+from formcheck.series.core import PoseSeries
+from formcheck.series.smoothing import smooth_offline
+from tests.exercises.kbswing.factories import swing_series
+from tests.exercises.plank.factories import plank_series
+
+BUILD_DEG = -8.0  # this person's straight body, as the model reads it (population: +5)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("baseline")
+    made = {
+        # a mild sag of 6 under this person's own line: -14 raw
+        "clip": plank_series(8, bend_deg=BUILD_DEG - 6.0, noise_px=1.0, seed=2),
+        "good": plank_series(6, bend_deg=BUILD_DEG, noise_px=1.0, seed=1),
+        "faulty": plank_series(6, bend_deg=-30.0, noise_px=1.0, seed=2),
+        "swing": swing_series(5),
+        "front": plank_series(6, view="front", seed=3),
+        "nobody": plank_series(6, missing_frames=1.0, seed=4),
+    }
+    paths = {}
+    for name, series in made.items():
+        paths[name] = root / f"{name}.npz"
+        series.save(paths[name])
+    return paths
+
+
+def judge(clip_path, baseline):
+    series = smooth_offline(PoseSeries.load(clip_path))
+    measures = measure_frames(series)
+    result = analyze_series(series, "auto", None, measures=measures)
+    return apply_baseline(series, measures, result, make_options(baseline=str(baseline)))
+
+
+def test_a_good_baseline_removes_the_false_alarm(files):
+    without = analyze_series(smooth_offline(PoseSeries.load(files["clip"])))
+    assert "hips_sagging" in without.fault_codes
+    result = judge(files["clip"], files["good"])
+    assert "hips_sagging" not in result.fault_codes
+    assert result.baseline["used"] is True
+    assert result.baseline["overrides"]["hip_bend_offset_deg"] == pytest.approx(BUILD_DEG, abs=1.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("faulty", "shows a fault itself (hips sagging): record one hold of good form"),
+        ("swing", "shows a kettlebell swing, not a plank"),
+        ("front", "was not judged: the camera sees the person from the front"),
+        ("nobody", "was not judged: nobody was found"),
+        ("missing", "could not be read: Landmark file not found"),
+    ],
+)
+def test_a_baseline_that_cannot_serve_says_why_and_the_clip_is_judged_without_it(
+    files, name, why, caplog
+):
+    baseline = files.get(name, files["clip"].parent / "missing.npz")
+    result = judge(files["clip"], baseline)
+    assert result.baseline["used"] is False
+    assert why in result.baseline["why"]
+    assert "hips_sagging" in result.fault_codes  # the standard verdict
+    assert any("baseline was not used" in a for a in result.summary.advice)
+    assert any("not used" in r.getMessage() for r in caplog.records)
+
+
+def test_cli_baseline_on_saved_landmarks(files, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    code = main(
+        ["analyze", str(files["clip"]), "--baseline", str(files["good"]), "--json", str(out)]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "baseline (used)" in text and "hips_sagging" not in text.split("notes")[0]
+    saved = json.loads(out.read_text())["result"]
+    assert saved["baseline"]["used"] is True and saved["faults"] == []
+    code = main(["analyze", str(files["clip"]), "--baseline", str(files["swing"])])
+    assert code == 0
+    assert "baseline (not used): shows a kettlebell swing" in capsys.readouterr().out
