@@ -77,6 +77,17 @@ def check_voice(out: Path) -> None:
     from formcheck.outputs import speech  # noqa: F401
 
 
+def check_batch(out: Path) -> None:
+    table = out / "results.parquet"
+    formcheck(
+        "batch", str(CLIP), "--exercise", "plank", "--model", "lite", "--no-cache",
+        "--out", str(table),
+    )  # fmt: skip
+    import pandas as pd
+
+    assert pd.read_parquet(table)["status"].tolist() == ["ok"]
+
+
 def check_dask(out: Path) -> None:
     from distributed import LocalCluster
 
@@ -115,6 +126,7 @@ CHECKS = {
     "report": check_report,
     "notebook": check_notebook,
     "voice": check_voice,
+    "batch": check_batch,
     "dask": check_dask,
     "models": check_models,
     "dev": check_dev,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from formcheck.apps.batch.report import ClipReport
 
-PANDAS_HINT = 'Install the table extras: pip install "formcheck[notebook]" (pandas, pyarrow).'
+PANDAS_HINT = 'Install the table extras: pip install "formcheck[batch]" (pandas, pyarrow).'
 
 
 def pandas():
