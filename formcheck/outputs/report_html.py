@@ -30,6 +30,7 @@ from formcheck.exercises.base import DISCLAIMER, ExerciseResult, Fault
 from formcheck.exercises.spec import Measure
 from formcheck.features.core import FEATURE_DEFINITIONS, Features, compute_features
 from formcheck.features.view import VIEW_WORDS
+from formcheck.frames.damage import describe_damage
 from formcheck.outputs.overlay import fault_title
 from formcheck.outputs.plots import (
     angle_plot_png,
@@ -281,6 +282,9 @@ def _summary_section(
     ]
     if not result.assessable and result.reason:
         parts.append(f"<p><b>Not assessable:</b> {_e(result.reason)}</p>")
+    damage = describe_damage(src.damage)
+    if damage:  # judged on what decoded: say how much was lost and where
+        parts.append(f'<p id="damage"><b>{_e(damage)}</b></p>')
     parts.append(f'<div class="cards">{"".join(cards)}</div>')
     if summary.advice:
         parts.append('<ul class="advice">')

@@ -320,3 +320,17 @@ def test_the_browser_probe_notices_broken_pages(tmp_path):
     assert probe["video_ready"] < 2 and not probe["video_canplay"]
     assert any("undefined_function_call" in e for e in probe["errors"])
     assert any("resource failed: IMG" in e for e in probe["errors"])
+
+
+def test_a_damaged_clip_says_so_in_the_report():
+    from formcheck.series.core import DecodeDamage
+
+    damage = DecodeDamage(missing=((5.9, 6.1),), missing_frames=7, checks=("skipped frames",))
+    source = SourceInfo("holed.mp4", 640, 480, 30.0, 0, damage=damage)
+    result = ExerciseResult("other", assessable=False, reason="nobody was found")
+    text = build_report("holed.mp4", PoseSeries.empty(source, 30), result)
+    assert 'id="damage"' in text and "7 frames could not be decoded at 5.90-6.10 s" in text
+    clean = build_report(
+        "whole.mp4", PoseSeries.empty(SourceInfo("w", 640, 480, 30.0, 0), 30), result
+    )
+    assert 'id="damage"' not in clean
