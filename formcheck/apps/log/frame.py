@@ -1,6 +1,6 @@
 """The log as pandas DataFrames, for notebooks: one row per set, per fault, per piece of advice.
 
-pandas is not a core dependency (it comes with the ``notebook``, ``dask`` and ``dev`` extras),
+pandas is not a core dependency (it comes with the ``batch``, ``notebook``, ``dask`` and ``dev`` extras),
 so it is imported when a frame is asked for, with the install line when it is missing.
 """
 
@@ -20,7 +20,7 @@ from formcheck.exercises.spec import Measure
 if TYPE_CHECKING:
     import pandas as pd
 
-PANDAS_HINT = 'Install the table extras: pip install "formcheck[notebook]" (pandas, pyarrow).'
+PANDAS_HINT = 'Install the table extras: pip install "formcheck[batch]" (pandas, pyarrow).'
 
 SET_COLUMNS = {
     "set_id": "Int64",

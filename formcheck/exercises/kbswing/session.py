@@ -107,7 +107,7 @@ ADVICE: dict[str, str] = {
 }
 
 # The views whose frames are judged (a front view only counts reps).
-_SIDE_VIEWS = (View.SIDE, View.OBLIQUE, View.UNKNOWN)
+_SIDE_VIEWS = (View.SIDE, View.SIDE_OBLIQUE, View.OBLIQUE, View.UNKNOWN)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -269,7 +269,7 @@ class SwingSession(RuleSession):
         self.first_ms: float | None = None
         self.last_ms: float | None = None
         self.view_counts: dict[str, int] = dict.fromkeys(
-            (View.SIDE, View.FRONT, View.OBLIQUE, View.UNKNOWN), 0
+            (View.SIDE, View.SIDE_OBLIQUE, View.FRONT, View.OBLIQUE, View.UNKNOWN), 0
         )
         self.facing_sum = 0
         self.front_ref = 0.0  # standing (max) vertical torso extent, px

@@ -70,7 +70,7 @@ def test_a_missing_pandas_is_one_clear_message(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_pandas)
-    with pytest.raises(ConfigError, match=r"formcheck\[notebook\]"):
+    with pytest.raises(ConfigError, match=r"formcheck\[batch\]"):
         sets_frame([])
 
 
