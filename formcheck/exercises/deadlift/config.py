@@ -131,6 +131,18 @@ class DeadliftConfig:
     squat_knee_flexion_deg: float = 90.0
     squat_max_lean_deg: float = 40.0
     squat_knee_hip_ratio: float = 0.8
+    # A knee-dominant pull from the floor (a kettlebell deadlift squatted up) keeps the torso
+    # tipped like a hinge but bends the knees clearly more than the hips. The model reads good
+    # conventional pulls at the floor with the knees bent nearly as much as the hips: 11 good
+    # side-on real clips reach a knee/hip ratio of 0.86-1.00 at a lean of 64-70 (49-53 with a
+    # ratio of 0.72-0.92); the rendered squatted pull reads 1.16-1.30 at a lean of 54-55. So a
+    # ratio from 1.1 (a margin of 0.1, about 13 deg of knee, twice the model's p95 cross-run
+    # change of the knee angle) with the torso within 60 deg is squatting too.
+    squat_dominant_ratio: float = 1.1
+    squat_dominant_max_lean_deg: float = 60.0
+    # A deep squat bends the knee ~140-150 deg; a reading past this is a misplaced ankle (the
+    # model read a straight-legged rendered RDL at 176), so squatting is not judged on it.
+    squat_max_plausible_knee_deg: float = 160.0
     # Trap bar, kettlebell and sumo pulls are legitimately more upright: thresholds move by this.
     upright_variant_allowance_deg: float = 15.0
 

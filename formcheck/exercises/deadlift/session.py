@@ -699,11 +699,28 @@ class DeadliftSession(RuleSession):
         ratio = knee / hip if hip > 1.0 else math.nan
         metrics.update(bottom_knee_flexion_deg=knee, bottom_hip_flexion_deg=hip)
         metrics["bottom_lean_deg"] = lean
+        if knee > cfg.squat_max_plausible_knee_deg:
+            # A leg folded flat is no stance: the model misplaced the ankle (seen on a rendered
+            # Romanian deadlift with straight legs read at 176 deg).
+            not_judged[SQUATTING] = (
+                f"the knee read {knee:.0f} deg bent at the bottom, past any real stance: the "
+                "legs were not clearly seen"
+            )
+            return None
         allowance = cfg.upright_variant_allowance_deg if cfg.variant in UPRIGHT_VARIANTS else 0.0
         knee_th = cfg.squat_knee_flexion_deg + allowance
         lean_th = cfg.squat_max_lean_deg - allowance
-        if not (knee >= knee_th and lean <= lean_th and ratio >= cfg.squat_knee_hip_ratio):
+        upright = knee >= knee_th and lean <= lean_th and ratio >= cfg.squat_knee_hip_ratio
+        # A knee-dominant pull: the knees bend clearly more than the hips with the torso no
+        # more tipped than a hinge's least (see DeadliftConfig.squat_dominant_ratio).
+        dominant_lean_th = cfg.squat_dominant_max_lean_deg - allowance
+        dominant = (
+            knee >= knee_th and ratio >= cfg.squat_dominant_ratio and lean <= dominant_lean_th
+        )
+        if not (upright or dominant):
             return None
+        if not upright:
+            lean_th = dominant_lean_th
         severity = clip01(
             0.5 * clip01(ramp(knee, knee_th, knee_th + 30.0))
             + 0.5 * clip01(ramp(lean, lean_th, lean_th - 20.0))
@@ -728,7 +745,7 @@ class DeadliftSession(RuleSession):
             thresholds={
                 "knee_flexion_deg": knee_th,
                 "trunk_lean_deg": lean_th,
-                "knee_hip_ratio": cfg.squat_knee_hip_ratio,
+                "knee_hip_ratio": cfg.squat_knee_hip_ratio if upright else cfg.squat_dominant_ratio,
             },
             signals=("landmarks",),
         )

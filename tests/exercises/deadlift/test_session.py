@@ -611,3 +611,25 @@ def test_real_bottom_poses_count_as_the_bottom(shared_data):
     cfg = DeadliftConfig()
     assert np.mean(incl >= cfg.hinge_lean_deg) > 0.95
     assert np.mean(incl <= cfg.lockout_lean_deg) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("bottom", "squatting"),
+    [
+        ((55.0, 52.0, 75.0), True),  # knee-dominant from the floor: hips 107, knees 127, lean 55
+        ((58.0, 68.0, 62.0), False),  # knees bend as much as the hips (ratio 1.03): a hinge
+        ((66.0, 50.0, 90.0), False),  # ratio 1.21 but the torso tipped past 60: a hinge
+    ],
+)
+def test_a_knee_dominant_pull_with_a_hinge_lean_is_squatting(bottom, squatting):
+    result = evaluate(build_series(deadlift_reps(reps=2, bottom=bottom)))
+    assert ("squatting" in result.fault_codes) == squatting
+    if squatting:
+        fault = next(f for f in result.faults if f.code == "squatting")
+        assert fault.thresholds["knee_hip_ratio"] == DeadliftConfig().squat_dominant_ratio
+
+
+def test_a_leg_read_folded_flat_is_not_judged_for_squatting():
+    # The model misplacing the ankle near the hip reads a knee bent past any stance.
+    result = evaluate(build_series(deadlift_reps(reps=2, bottom=(55.0, 40.0, 125.0))))
+    assert "squatting" not in result.fault_codes
