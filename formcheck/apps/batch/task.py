@@ -105,6 +105,7 @@ def score_clip(
     keep_series: bool = True,
     start_s: float | None = None,
     end_s: float | None = None,
+    fps: float | str | None = None,
     options: EngineOptions | None = None,
 ) -> ClipReport:
     """Score one clip: reps, faults and a verdict, with its landmarks cached on disk.
@@ -114,7 +115,8 @@ def score_clip(
     strict) and ``config`` (a TOML file) set thresholds; ``model``, ``max_size`` and
     ``stride`` set the pose stage. ``cache_dir`` defaults to ``$FORMCHECK_CACHE`` or
     ``~/.cache/formcheck/landmarks``; ``use_cache=False`` skips it. ``start_s``/``end_s``
-    score only that part of the file (seconds; times in the report stay the file's own). Or
+    score only that part of the file (seconds; times in the report stay the file's own).
+    ``fps``: the processing rate (None: about 30; ``"native"``: every frame). Or
     pass ready-made
     ``options`` (an :class:`EngineOptions`) instead of those keywords. A clip that cannot be
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
@@ -140,6 +142,7 @@ SCORE_CLIP_DEFAULTS: dict[str, Any] = {
     "keep_series": True,
     "start_s": None,
     "end_s": None,
+    "fps": None,
 }
 
 
