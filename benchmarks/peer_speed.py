@@ -132,12 +132,12 @@ def contenders(clip: Path, legacy: Path | None) -> dict[str, list[str] | str]:
     return rows
 
 
-def compare(clip: Path, rounds: int, legacy: Path | None) -> None:
+def compare(clip: Path, rounds: int, legacy: Path | None, warmup: bool = True) -> None:
     frames, fps = clip_frames(clip)
     rows = contenders(clip, legacy)
     runnable = {name: cmd for name, cmd in rows.items() if isinstance(cmd, list)}
     # One warm-up of each (page cache, Python's bytecode cache), not counted.
-    for command in runnable.values():
+    for command in runnable.values() if warmup else ():
         timed(command)
     times: dict[str, list[float]] = {name: [] for name in runnable}
     for _ in range(rounds):
@@ -243,19 +243,22 @@ def main() -> int:
     parser.add_argument("--sixty", action="store_true", help="also a 60 fps version of CLIP")
     parser.add_argument("--only-sixty", action="store_true", help="only the 60 fps version")
     parser.add_argument("--memory", action="store_true", help="1- vs 5-minute peak memory")
+    parser.add_argument("--memory-only", action="store_true", help="only the memory check")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the uncounted first run")
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be 1 or more")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average at start {load:.1f}")
     with tempfile.TemporaryDirectory() as scratch:
-        if not args.only_sixty:
-            compare(args.clip, args.rounds, args.legacy_python)
-        if args.sixty or args.only_sixty:
+        warm = not args.no_warmup
+        if not (args.only_sixty or args.memory_only):
+            compare(args.clip, args.rounds, args.legacy_python, warm)
+        if (args.sixty or args.only_sixty) and not args.memory_only:
             sixty = make_sixty(args.clip, Path(scratch) / f"{args.clip.stem}_60fps.mp4")
             print("\n60 fps version by frame interpolation (new frames: mean of neighbours)")
-            compare(sixty, args.rounds, args.legacy_python)
-        if args.memory:
+            compare(sixty, args.rounds, args.legacy_python, warm)
+        if args.memory or args.memory_only:
             formcheck = str(Path(sys.executable).with_name("formcheck"))
             print()
             peaks = {}

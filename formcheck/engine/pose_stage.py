@@ -248,7 +248,7 @@ def run_pose(
         own_bar = (
             _progress(source.frame_count, Path(source.name).name, progress) if bar is None else None
         )
-        with own_bar or contextlib.nullcontext(bar) as bar:
+        with contextlib.nullcontext(bar) if own_bar is None else own_bar as bar:
             for frame, prepared in items:
                 if decode_ahead:
                     result = estimator.process_prepared(prepared)
