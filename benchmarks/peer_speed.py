@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -92,15 +93,21 @@ def clip_frames(clip: Path) -> tuple[int, float]:
     return frames, fps
 
 
-def timed(command: list[str]) -> tuple[float, str]:
-    """Wall time of ``command`` from start to exit, and its output; raises if it fails."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU time of ``command`` from start to exit; raises if it fails."""
     env = {**os.environ, "GLOG_minloglevel": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed ({done.returncode}): {done.stderr[-800:]}")
-    return elapsed, done.stdout
+    return elapsed, _children_cpu() - cpu
 
 
 def contenders(clip: Path, legacy: Path | None) -> dict[str, list[str] | str]:
@@ -136,23 +143,30 @@ def compare(clip: Path, rounds: int, legacy: Path | None, warmup: bool = True) -
     frames, fps = clip_frames(clip)
     rows = contenders(clip, legacy)
     runnable = {name: cmd for name, cmd in rows.items() if isinstance(cmd, list)}
+    print(f"\nclip: {clip} ({frames} frames at {fps:g} fps, {frames / fps:.1f} s)")
+    print(f"{rounds} rounds, alternating; frames/s = clip frames / process wall time")
     # One warm-up of each (page cache, Python's bytecode cache), not counted.
     for command in runnable.values() if warmup else ():
         timed(command)
     times: dict[str, list[float]] = {name: [] for name in runnable}
+    cpu: dict[str, list[float]] = {name: [] for name in runnable}
     for _ in range(rounds):
         for name, command in runnable.items():
-            elapsed, _out = timed(command)
+            elapsed, used = timed(command)
             times[name].append(elapsed)
-    print(f"\nclip: {clip} ({frames} frames at {fps:g} fps, {frames / fps:.1f} s)")
-    print(f"{rounds} rounds, alternating; frames/s = clip frames / process wall time")
+            cpu[name].append(used)
+            print(f"    ({name}: {elapsed:.1f} s wall, {used:.1f} s CPU)", flush=True)
     rate = {name: [frames / t for t in runs] for name, runs in times.items()}
     for name, value in rows.items():
         if isinstance(value, str):
             print(f"  {name:<28} {value}")
             continue
         runs = ", ".join(f"{r:.1f}" for r in rate[name])
-        print(f"  {name:<28} {statistics.median(rate[name]):6.1f} frames/s  [{runs}]")
+        used = statistics.median(cpu[name])
+        print(
+            f"  {name:<28} {statistics.median(rate[name]):6.1f} frames/s  [{runs}]; "
+            f"CPU {1000 * used / frames:.1f} ms per clip frame"
+        )
     a = "A formcheck analyze"
     for other in runnable:
         if other == a:
