@@ -142,3 +142,64 @@ def test_chunked_and_single_stream_give_the_same_verdict(real_model):
     assert chunked.result.fault_codes == single.result.fault_codes
     for a, b in zip(single.result.reps, chunked.result.reps, strict=True):
         assert abs(a.key_ms - b.key_ms) <= 100
+
+
+# --------------------------------------------------------------------------- a real file, no model
+@pytest.fixture(scope="module")
+def ten_seconds(tmp_path_factory):
+    import cv2
+
+    path = tmp_path_factory.mktemp("chunks") / "ten.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (32, 24))
+    for i in range(300):
+        writer.write(np.full((24, 32, 3), i % 256, np.uint8))
+    writer.release()
+    return path
+
+
+class _NoModel:
+    def close(self) -> None:
+        pass
+
+
+def _series_of(frames, estimator, info, bar=None) -> PoseSeries:
+    """What the pose stage would return, without the model: one row per frame read."""
+    return synthetic([f.time_ms for f in frames])
+
+
+def _run(path, plan, run=_series_of):
+    from formcheck.frames import open_source
+
+    kwargs = {"max_size": None, "stride": 1, "start_s": None, "end_s": None}
+    with open_source(path, **kwargs) as source:
+        clip = chunks.ChunkedClip(source)
+        return chunks.run_chunked(path, clip, plan, kwargs, _NoModel, run)
+
+
+def test_chunks_read_their_ranges_and_stitch_to_every_frame_once(ten_seconds):
+    series, problems = _run(ten_seconds, plan_chunks(300, 3, 30))
+    assert problems == []
+    np.testing.assert_allclose(series.time_ms, np.arange(300) * 1000 / 30)
+
+
+def test_a_chunk_that_cannot_be_read_is_reported_with_its_time_range(ten_seconds):
+    from formcheck.errors import InputError
+
+    plan = plan_chunks(300, 3, 30)
+
+    def broken_middle(frames, estimator, info, bar=None):
+        if frames.first_index > 0 and frames.last_index is not None:
+            raise InputError("decoding failed")
+        return _series_of(frames, estimator, info)
+
+    series, problems = _run(ten_seconds, plan, broken_middle)
+    assert len(problems) == 1
+    assert "could not be analysed (decoding failed)" in problems[0]
+    assert (
+        f"{round(plan[1].first / 30, 2):g} s" in problems[0]
+    )  # the range it covers, in the file's time
+    np.testing.assert_allclose(series.time_ms, np.arange(300) * 1000 / 30)
+    lost = slice(plan[1].first, plan[1].stop)
+    assert np.isnan(series.image[lost]).all()
+    assert np.isfinite(series.image[: plan[1].first]).all()
+    assert np.isfinite(series.image[plan[1].stop :]).all()
