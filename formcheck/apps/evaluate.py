@@ -25,6 +25,8 @@ def make_clip_analyzer(
     *,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    fps: float | str | None = None,
+    chunks: int | None = None,
 ):
     """A manifest-row analyser built on batch scoring's clip path.
 
@@ -43,6 +45,8 @@ def make_clip_analyzer(
         cache_dir=cache_dir,
         use_cache=use_cache,
         keep_series=True,
+        fps=fps,
+        chunks=chunks,
     )
 
     shown: set[str] = set()
@@ -102,6 +106,8 @@ def run_evaluation(
     progress: bool | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
+    fps: float | str | None = None,
+    chunks: int | None = None,
 ) -> EvaluationReport:
     configs = load_rule_configs(config, strictness)
     show = sys.stderr.isatty() if progress is None else progress
@@ -112,6 +118,6 @@ def run_evaluation(
             print(f"[{done}/{total}] {outcome.file}: {status}", file=sys.stderr)
 
     analyzer = make_clip_analyzer(
-        model, max_size, configs, cache_dir=cache_dir, use_cache=use_cache
+        model, max_size, configs, cache_dir=cache_dir, use_cache=use_cache, fps=fps, chunks=chunks
     )
     return evaluate_manifest(manifest, analyzer, report)

@@ -52,7 +52,10 @@ def add_pose_options(
     stride: bool = True,
     smoothing: bool = True,
     progress: bool = True,
+    rate: bool = True,
 ) -> None:
+    """The model and how frames reach it. ``rate``: --fps and --chunks (recorded clips only;
+    live keeps the newest camera frame)."""
     group = parser.add_argument_group("pose model")
     group.add_argument(
         "--model",
@@ -68,6 +71,22 @@ def add_pose_options(
     )
     if stride:
         group.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
+    if rate:
+        group.add_argument(
+            "--fps",
+            default=None,
+            metavar="N|native",
+            help="processing rate of a video: analyse about N frames a second (default about "
+            "30: a 60 fps clip uses every other frame, times stay exact); 'native' = every frame",
+        )
+        group.add_argument(
+            "--chunks",
+            type=int,
+            default=None,
+            metavar="N",
+            help="split a long video into N pieces analysed in parallel "
+            "(default: one per free core; 1 = a single stream)",
+        )
     if smoothing:
         group.add_argument(
             "--no-smooth", action="store_true", help="keep raw, unfiltered landmarks"
@@ -137,6 +156,27 @@ def add_cache_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def parse_rate(text: str | None) -> float | str | None:
+    """``--fps``: None (the default rate), ``"native"`` or a rate in frames a second > 0.
+
+    Raises ConfigError (one message, exit 2) for anything else: ``0``, ``-5``, ``abc``."""
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value == "native":
+        return "native"
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
+        raise ConfigError(
+            f"--fps must be a number of frames a second above 0 or 'native', got {text!r}.",
+            "Use e.g. --fps 15, --fps native for every frame, or leave it out for about 30.",
+        )
+    return rate
+
+
 def engine_options(args: argparse.Namespace, **fields):
     """The engine's options from the flags ``args`` has (``fields`` set or override the rest).
 
@@ -152,7 +192,12 @@ def engine_options(args: argparse.Namespace, **fields):
     stride = getattr(args, "stride", 1)
     if stride < 1:
         raise ConfigError(f"--stride must be 1 or more, got {stride}.")
+    chunks = getattr(args, "chunks", None)
+    if chunks is not None and chunks < 1:
+        raise ConfigError(f"--chunks must be 1 or more, got {chunks}.")
     flags = {
+        "fps": parse_rate(getattr(args, "fps", None)),
+        "chunks": chunks,
         "model": getattr(args, "model", None),
         "max_size": max_size or None,
         "stride": stride,

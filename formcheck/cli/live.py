@@ -178,7 +178,7 @@ def add_live_parser(subparsers) -> argparse.ArgumentParser:
         help="do not repeat the same fault's cue within this many seconds (default 8)",
     )
     add_rule_options(live, exercise=False)
-    add_pose_options(live, stride=False, smoothing=False, progress=False)
+    add_pose_options(live, stride=False, smoothing=False, progress=False, rate=False)
     add_range_options(live)
     add_log_options(live)
     live.set_defaults(handler=cmd_live)

@@ -19,6 +19,7 @@ from formcheck.cli.common import (
     add_range_options,
     add_rule_options,
     engine_options,
+    parse_rate,
 )
 from formcheck.cli.log import add_log_options, log_request, said_logged
 from formcheck.cli.logs import add_verbosity_options, apply, log
@@ -207,6 +208,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from formcheck.apps.evaluate import run_evaluation
 
+    fps = parse_rate(args.fps)
+    if args.chunks is not None and args.chunks < 1:
+        raise ConfigError(f"--chunks must be 1 or more, got {args.chunks}.")
     if args.out:
         ensure_writable(args.out, "results file")
     report = run_evaluation(
@@ -218,6 +222,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         progress=args.progress,
         cache_dir=args.cache,
         use_cache=not args.no_cache,
+        fps=fps,
+        chunks=args.chunks,
     )
     print(report.format_table())
     failed = [c for c in report.clips if c.get("error")]

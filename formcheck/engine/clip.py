@@ -62,13 +62,29 @@ class RawLandmarks:
     warnings: list[str] = field(default_factory=list)
 
 
-def landmark_options(options: EngineOptions) -> dict[str, object]:
-    """Everything in ``options`` that changes a clip's raw landmarks (resolves the model)."""
+def landmark_options(
+    options: EngineOptions, path: str | os.PathLike | None = None
+) -> dict[str, object]:
+    """Everything in ``options`` that changes a clip's raw landmarks (resolves the model).
+
+    With the clip's ``path``, ``stride`` is the one the frames are analysed at: the option's
+    times the processing rate's step (:func:`formcheck.frames.opener.analysed_stride`), so
+    the key names the frames analysed. A clip the rate leaves whole (30 fps or less at the
+    default rate) keeps the key it had before rates existed, and one entry serves every way
+    of asking for the same frames (``--stride 2`` or the default rate on a 60 fps clip). How
+    many chunks the pose stage ran in is not part of the key: it does not change the verdict
+    (``benchmarks/chunk_equivalence.py``).
+    """
+    from formcheck.frames.opener import analysed_stride
+
     factory = pose_stage.estimator_factory(options.pose_options())
+    stride = options.stride
+    if path is not None:
+        stride = analysed_stride(path, options.stride, *options.rate())
     token: dict[str, object] = {
         "model": factory.model_token,
         "max_size": options.max_size,
-        "stride": options.stride,
+        "stride": stride,
         "people_check_ms": options.people_check_ms,
         "with_masks": options.masks,
         "measures": sorted(pose_stage.mask_measures()) if options.masks else [],
@@ -82,7 +98,7 @@ def landmark_options(options: EngineOptions) -> dict[str, object]:
 def cache_key(path: str | os.PathLike, options: EngineOptions | None = None) -> CacheKey:
     """The landmark cache key of a clip file under ``options`` (hashes the file)."""
     options = options or EngineOptions()
-    return CacheKey(file_sha256(path), options_token(landmark_options(options)))
+    return CacheKey(file_sha256(path), options_token(landmark_options(options, path)))
 
 
 def _cacheable(source: object) -> bool:
@@ -117,6 +133,7 @@ def raw_landmarks(
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
         log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
     started = time.perf_counter()
+    problems: list[str] = []
     series = pose_stage.extract_pose_series(
         source,
         replace(options, smooth=False),  # the cache keeps raw landmarks
@@ -124,10 +141,12 @@ def raw_landmarks(
         # Located (and checksummed) once per process; only after the source has opened.
         new_estimator=lambda: pose_stage.estimator_factory(options.pose_options())(),
         progress=options.progress,
+        warnings=problems,
     )
     log.debug("pose stage: %d frames in %.2f s", len(series), time.perf_counter() - started)
-    raw = RawLandmarks(series, cache_key=None if key is None else key.name)
-    if cache is not None and key is not None:
+    raw = RawLandmarks(series, cache_key=None if key is None else key.name, warnings=problems)
+    # A part that could not be read is not kept: the next run tries it again.
+    if cache is not None and key is not None and not problems:
         try:
             cache.put(key, series)
         except OSError as exc:

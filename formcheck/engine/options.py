@@ -22,11 +22,12 @@ from typing import Any
 
 from formcheck.errors import ConfigError
 from formcheck.exercises import registry
-from formcheck.frames.core import check_options
+from formcheck.frames.core import DEFAULT_RATE, RATE_HINT, check_options, check_rate
 from formcheck.pose.estimator import PoseOptions
 
 DEFAULT_MAX_SIZE = 960  # the model sees 256 px; 960 keeps detail for the silhouette measure
 DEFAULT_PEOPLE_CHECK_MS = 2000.0
+NATIVE = "native"  # fps: analyse every frame of the clip
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,13 @@ class EngineOptions:
     ``baseline``: a clip, photos or saved landmarks of one good hold or rep by the same person
     and camera: the verdict is judged against their own neutral
     (:mod:`formcheck.engine.baseline`); None: the population's.
+    ``fps``: the processing rate of a video file. None (the default): about 30 frames a second
+    (a 60 fps clip: every other frame; a clip at 30 or less: every frame); ``"native"``: every
+    frame; a number: that rate, never above the clip's own (a ConfigError when the clip opens).
+    Kept frames are evenly spaced and keep their exact times (:func:`formcheck.frames.core.rate_step`).
+    ``chunks``: how many parallel pieces the pose stage splits a long recorded clip into (None:
+    one per free core; 1: a single stream). Splitting does not change the verdict, so it is not
+    part of the landmark cache key (:mod:`formcheck.engine.chunks`).
     """
 
     exercise: str = registry.AUTO
@@ -72,10 +80,31 @@ class EngineOptions:
     start_s: float | None = None
     end_s: float | None = None
     baseline: str | None = None
+    fps: float | str | None = None
+    chunks: int | None = None
 
     def __post_init__(self) -> None:
         # The frame sources' own bounds.
         check_options(self.max_size, self.stride, None, self.start_s, self.end_s)
+        if isinstance(self.fps, str):
+            if self.fps.strip().lower() != NATIVE:
+                raise ConfigError(
+                    f"The processing rate (--fps / fps) must be a number of frames a second or "
+                    f"'native', got {self.fps!r}.",
+                    RATE_HINT,
+                )
+            object.__setattr__(self, "fps", NATIVE)
+        else:
+            check_rate(self.fps)
+        if self.chunks is not None and (
+            not isinstance(self.chunks, numbers.Integral)
+            or isinstance(self.chunks, bool)
+            or self.chunks < 1
+        ):
+            raise ConfigError(
+                f"chunks must be a whole number >= 1, got {self.chunks!r}.",
+                "Leave it unset to use the free cores, or 1 for a single stream.",
+            )
         if not (
             isinstance(self.people_check_ms, numbers.Real)
             and not isinstance(self.people_check_ms, bool)
@@ -103,6 +132,8 @@ class EngineOptions:
             "start_s": None if self.start_s is None else float(self.start_s),
             "end_s": None if self.end_s is None else float(self.end_s),
             "baseline": None if not self.baseline else os.fspath(self.baseline),
+            "fps": self.fps if self.fps in (None, NATIVE) else float(self.fps),
+            "chunks": None if self.chunks is None else int(self.chunks),
             "cache_dir": (
                 None if not self.cache_dir else str(Path(self.cache_dir).expanduser().absolute())
             ),
@@ -122,6 +153,15 @@ class EngineOptions:
         if self.with_masks is not None:
             return bool(self.with_masks)
         return registry.needs_masks(registry.AUTO if self.use_cache else self.exercise)
+
+    def rate(self) -> tuple[float | None, bool]:
+        """(rate, strict) for :func:`formcheck.frames.open_source`: the default rate gives way
+        to a slower clip's own, an asked one must not exceed it."""
+        if self.fps is None:
+            return DEFAULT_RATE, False
+        if self.fps == NATIVE:
+            return None, True
+        return float(self.fps), True
 
     def pose_options(self, model: str | os.PathLike | None = None) -> PoseOptions:
         """What the pose backend is built with; ``model`` (a located bundle) overrides ours."""

@@ -11,6 +11,8 @@ talks to the model only through the :class:`~formcheck.pose.estimator.PoseEstima
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import queue
 import sys
 import threading
@@ -22,11 +24,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from formcheck.frames import Frame, FrameSource, open_source
+from formcheck.frames import Frame, FrameSource, VideoFileSource, open_source
 from formcheck.pose.estimator import PoseEstimator, PoseOptions
 from formcheck.pose.result import PoseResult
 from formcheck.series.core import PoseSeries, SourceInfo
 from formcheck.series.landmarks import NUM_LANDMARKS
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from formcheck.engine.options import EngineOptions
@@ -221,13 +225,15 @@ def run_pose(
     measures: Mapping[str, FrameMeasure] | None = None,
     progress: bool | None = None,
     decode_ahead: bool = True,
+    bar=None,
 ) -> PoseSeries:
     """Run ``estimator`` over ``frames`` and collect the raw (unsmoothed) series.
 
     Recorded frames are decoded ahead on a worker thread, where the estimator's per-frame
     set-up (``prepare``: image conversion, people count) runs too, and only the tracker
     (``process_prepared``) runs here. Live sources must pass ``decode_ahead=False``: they
-    serve the newest frame on demand, and ``process`` runs on this thread.
+    serve the newest frame on demand, and ``process`` runs on this thread. ``bar``: a progress
+    bar to count frames on (shared by the chunks of one clip) instead of one of its own.
     """
     builder = SeriesBuilder(source, model=estimator.name)
     items: Iterable[tuple[Frame, object]]
@@ -239,7 +245,10 @@ def run_pose(
         items = ((frame, None) for frame in frames)
     collect = _Collector(builder, measures, background=decode_ahead)
     try:
-        with _progress(source.frame_count, Path(source.name).name, progress) as bar:
+        own_bar = (
+            _progress(source.frame_count, Path(source.name).name, progress) if bar is None else None
+        )
+        with contextlib.nullcontext(bar) if own_bar is None else own_bar as bar:
             for frame, prepared in items:
                 if decode_ahead:
                     result = estimator.process_prepared(prepared)
@@ -347,17 +356,24 @@ def extract_pose_series(
     new_estimator: Callable[[], PoseEstimator] | None = None,
     measures: Mapping[str, FrameMeasure] | None = None,
     progress: bool | None = None,
+    warnings: list[str] | None = None,
 ) -> PoseSeries:
     """Open ``spec`` (video, image, folder, camera index or arrays) and return its PoseSeries.
 
-    Uses ``options.max_size``, ``stride``, the range (``start_s``/``end_s``), the mask decision
-    and ``smooth`` (smoothed as every
+    Uses ``options.max_size``, ``stride``, the processing rate (``fps``), the range
+    (``start_s``/``end_s``), the mask decision and ``smooth`` (smoothed as every
     offline path smooths; ``smooth=False`` keeps the raw landmarks). ``measures`` defaults to
     :func:`mask_measures` when masks are on. Pass ``estimator`` to reuse one (closed by the
     caller); else one is made by ``new_estimator`` (default: from ``options``) once the source
     is open, so an unreadable clip fails before the model loads, and closed after.
     ``progress`` (None: ``options.progress``) shows a per-frame bar.
+
+    A long recorded video file is analysed in parallel time chunks (``options.chunks``, None:
+    one per free core; :mod:`formcheck.engine.chunks`), each by its own estimator, unless an
+    ``estimator`` is given. A part that cannot be read is described in ``warnings`` (if given;
+    else logged) and the rest is still analysed.
     """
+    from formcheck.engine import chunks
     from formcheck.engine.options import EngineOptions
     from formcheck.series.smoothing import smooth_offline
 
@@ -366,17 +382,41 @@ def extract_pose_series(
         measures = mask_measures()
     if progress is None:
         progress = options.progress
-    source: FrameSource = open_source(
-        spec,
-        max_size=options.max_size,
-        stride=options.stride,
-        start_s=options.start_s,
-        end_s=options.end_s,
-    )
+    rate, strict_rate = options.rate()
+    open_kwargs = {
+        "max_size": options.max_size,
+        "stride": options.stride,
+        "start_s": options.start_s,
+        "end_s": options.end_s,
+        "rate": rate,
+        "strict_rate": strict_rate,
+    }
+    source: FrameSource = open_source(spec, **open_kwargs)
+    make = new_estimator or estimator_factory(options.pose_options())
+    plan = [chunks.Chunk(0, 0, None)]
+    if estimator is None and isinstance(source, VideoFileSource):
+        plan = chunks.plan_for(source.info, options.chunks)
+    if len(plan) > 1:
+        clip = chunks.ChunkedClip(source)
+        source.close()  # each chunk opens its own reader
+
+        def run(frames, chunk_estimator, info, bar):
+            return run_pose(frames, chunk_estimator, info, measures=measures, bar=bar)
+
+        name = Path(source.info.name).name
+        with _progress(source.info.frame_count, name, progress) as bar:
+            series, problems = chunks.run_chunked(spec, clip, plan, open_kwargs, make, run, bar=bar)
+        log.debug("pose stage: %d chunks %s", len(plan), plan)
+        if warnings is not None:
+            warnings.extend(problems)
+        else:
+            for problem in problems:
+                log.warning(problem)
+        return smooth_offline(series) if options.smooth else series
     own_estimator = estimator is None
     try:
         if estimator is None:
-            estimator = (new_estimator or estimator_factory(options.pose_options()))()
+            estimator = make()
         with source:
             series = run_pose(
                 source,

@@ -6,18 +6,27 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from formcheck.errors import ConfigError, InputError
 from formcheck.frames.camera import camera_source
-from formcheck.frames.core import FrameSource, check_options, refuse_range
+from formcheck.frames.core import (
+    DEFAULT_FPS,
+    FrameSource,
+    check_options,
+    check_rate,
+    rate_step,
+    refuse_range,
+    sane_fps,
+)
 from formcheck.frames.images import (
     IMAGE_EXTENSIONS,
     ArraySource,
     ImageFolderSource,
     StillImageSource,
 )
-from formcheck.frames.video import RealtimeVideoSource, VideoFileSource
+from formcheck.frames.video import GIF_DEFAULT_FPS, RealtimeVideoSource, VideoFileSource
 
 SourceSpec = str | os.PathLike | int | Sequence[np.ndarray] | np.ndarray
 
@@ -31,6 +40,8 @@ def open_source(
     realtime: bool = False,
     start_s: float | None = None,
     end_s: float | None = None,
+    rate: float | None = None,
+    strict_rate: bool = True,
 ) -> FrameSource:
     """Open a video file, webcam, still image, image folder or in-memory frames.
 
@@ -48,11 +59,17 @@ def open_source(
     its beginning / to its end); frame times and indices stay the file's own. Other sources
     have no file timeline and refuse a range (ConfigError); a start past the end of the file
     is an InputError that gives the file's length.
+    ``rate``: the processing rate of a video file (None: every frame): every
+    :func:`~formcheck.frames.core.rate_step`-th frame is kept, on top of ``stride``, with its
+    exact time stamp; the frames between are grabbed, never converted. A rate above the
+    file's own is a ConfigError unless ``strict_rate`` is False (then every frame is kept).
+    Other sources ignore it.
 
     The source is opened and its first frame decoded here, so unreadable input raises
     InputError (bad options: ConfigError) before any work starts.
     """
     check_options(max_size, stride, fps, start_s, end_s)
+    check_rate(rate)
     span = (start_s, end_s)
     if isinstance(spec, bool):
         raise TypeError("open_source() got a bool; pass a camera index, a path or frames")
@@ -75,7 +92,9 @@ def open_source(
         return _arrays(spec, max_size, stride, fps, realtime)
     if not isinstance(spec, (str, os.PathLike)):
         raise TypeError(f"open_source() cannot read a {type(spec).__name__}")
-    return _path(Path(spec).expanduser(), max_size, stride, fps, realtime, span)
+    return _path(
+        Path(spec).expanduser(), max_size, stride, fps, realtime, span, (rate, strict_rate)
+    )
 
 
 def _arrays(
@@ -96,6 +115,7 @@ def _path(
     fps: float | None,
     realtime: bool,
     span: tuple[float | None, float | None] = (None, None),
+    rate: tuple[float | None, bool] = (None, True),
 ) -> FrameSource:
     if not path.exists():
         raise InputError(
@@ -117,8 +137,36 @@ def _path(
             path, max_size=max_size, stride=stride, fps=fps, start_s=start_s, end_s=end_s
         )
     return VideoFileSource(
-        path, max_size=max_size, stride=stride, fps=fps, start_s=start_s, end_s=end_s
+        path,
+        max_size=max_size,
+        stride=stride,
+        fps=fps,
+        start_s=start_s,
+        end_s=end_s,
+        rate=rate[0],
+        strict_rate=rate[1],
     )
+
+
+def analysed_stride(
+    path: str | os.PathLike, stride: int = 1, rate: float | None = None, strict_rate: bool = True
+) -> int:
+    """The stride :func:`open_source` gives ``path`` with ``stride`` and ``rate``, from the
+    container's frame rate alone (nothing decoded): every how-many-th frame is analysed.
+
+    Frames chosen by a rate are the frames the same stride chooses, so a result can be named
+    by this one number (the landmark cache key does). Not a video file: ``stride``.
+    """
+    path = Path(path)
+    if rate is None or path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
+        return stride
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        default = GIF_DEFAULT_FPS if path.suffix.lower() == ".gif" else DEFAULT_FPS
+        native = sane_fps(cap.get(cv2.CAP_PROP_FPS), default) if cap.isOpened() else default
+    finally:
+        cap.release()
+    return stride * rate_step(native, rate, strict=strict_rate)
 
 
 def _refuse_realtime(realtime: bool, what: str) -> None:

@@ -36,6 +36,7 @@ from formcheck.frames.core import (  # noqa: E402
     FrameSource,
     format_time,
     normalise_rotation,
+    rate_step,
     sane_fps,
     scaled_size,
     source_info,
@@ -122,14 +123,22 @@ class _VideoBase(FrameSource):
         fps: float | None = None,
         start_s: float | None = None,
         end_s: float | None = None,
+        rate: float | None = None,
+        strict_rate: bool = True,
     ) -> None:
         is_live = self.is_live
         self.path = path
-        self.stride = stride
         probe = probe_video(path)
         self._probe: VideoProbe | None = probe
         self._cap: cv2.VideoCapture | None = probe.cap
         self.source_fps = float(fps) if fps is not None else probe.fps
+        # The processing rate: every rate_step-th frame (the others are grabbed, not converted).
+        try:
+            stride = stride * rate_step(self.source_fps, rate, strict=strict_rate)
+        except BaseException:
+            probe.cap.release()
+            raise
+        self.stride = stride
         self.container_frame_count = probe.frame_count
         self.start_s, self.end_s = start_s, end_s
         self._first_pts_ms = probe.first_pts_ms

@@ -229,6 +229,9 @@ def score_clips(
     options = replace(
         task.options_or_keywords(options, locals(), SCORE_CLIPS_DEFAULTS), progress=False
     )
+    if options.chunks is None and (executor is not None or (workers or 1) > 1):
+        # One clip per worker already keeps a core busy each: chunks would only compete.
+        options = replace(options, chunks=1)
     if executor is None:
         # Local runs share this machine's model and cache: check them before any work.
         pose_stage.estimator_factory(options.pose_options())

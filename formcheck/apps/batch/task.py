@@ -106,6 +106,7 @@ def score_clip(
     start_s: float | None = None,
     end_s: float | None = None,
     baseline: str | os.PathLike | None = None,
+    fps: float | str | None = None,
     options: EngineOptions | None = None,
     log_as: str | None = None,
     load: str | None = None,
@@ -122,7 +123,8 @@ def score_clip(
     score only that part of the file (seconds; times in the report stay the file's own).
     ``baseline``: one good hold or rep of the same person and camera (a clip or saved
     landmarks), to judge against their own neutral (``report.result.baseline`` says whether it
-    served, and why not). Or pass ready-made
+    served, and why not). ``fps``: the processing rate (None: about 30; ``"native"``: every
+    frame). Or pass ready-made
     ``options`` (an :class:`EngineOptions`) instead of those keywords. A clip that cannot be
     scored gives ``status="error"`` and the reason in ``error``; bad options raise
     ConfigError. The smoothed series is kept in ``report.series``.
@@ -166,6 +168,7 @@ SCORE_CLIP_DEFAULTS: dict[str, Any] = {
     "start_s": None,
     "end_s": None,
     "baseline": None,
+    "fps": None,
 }
 
 
