@@ -141,15 +141,20 @@ def group_bootstrap_f1(
     Resampling groups, not items, keeps twins together: a group filmed twice is drawn (or
     left out) as one. An undefined F1 in a resample counts as 0. Seeded, so reproducible.
     """
+    values = [
+        _f1_or_zero([(bool(truth[i]), bool(pred[i])) for i in idx])
+        for idx in _group_resamples(groups, n, seed)
+    ]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def _group_resamples(groups: Sequence[str], n: int, seed: int) -> list[list[int]]:
+    """``n`` bootstrap resamples of the items, drawing whole groups with replacement."""
     rng = np.random.default_rng(seed)
     names = list(dict.fromkeys(groups))
     members = {g: [i for i, h in enumerate(groups) if h == g] for g in names}
-    values = []
-    for _ in range(n):
-        idx = [i for g in rng.choice(names, size=len(names)) for i in members[g]]
-        values.append(_f1_or_zero([(bool(truth[i]), bool(pred[i])) for i in idx]))
-    lo, hi = np.percentile(values, [2.5, 97.5])
-    return float(lo), float(hi)
+    return [[i for g in rng.choice(names, size=len(names)) for i in members[g]] for _ in range(n)]
 
 
 def group_bootstrap_share(
@@ -160,13 +165,9 @@ def group_bootstrap_share(
     NaNs for no items. Seeded, so reproducible."""
     if not hits:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    names = list(dict.fromkeys(groups))
-    members = {g: [i for i, h in enumerate(groups) if h == g] for g in names}
-    values = []
-    for _ in range(n):
-        idx = [i for g in rng.choice(names, size=len(names)) for i in members[g]]
-        values.append(float(np.mean([bool(hits[i]) for i in idx])))
+    values = [
+        float(np.mean([bool(hits[i]) for i in idx])) for idx in _group_resamples(groups, n, seed)
+    ]
     lo, hi = np.percentile(values, [2.5, 97.5])
     return float(lo), float(hi)
 
