@@ -388,6 +388,8 @@ class _Tracker:
     candidate: _Episode | None = None
     active: _Episode | None = None
     done: list[_Episode] = field(default_factory=list)
+    # (time, flagged) of the judged frames of the candidate's last fault_min_s
+    recent: deque[tuple[float, bool]] = field(default_factory=deque)
 
     def feed(
         self,
@@ -415,9 +417,11 @@ class _Tracker:
                 self.close(ep.last_on_ms)
             return None
         cand = self.candidate
+        window_ms = cfg.fault_min_s * 1000.0
         if flagged:
             if cand is None or t - cand.last_on_ms > gap_ms:
                 cand = self.candidate = _Episode(start_ms=t, last_on_ms=t)
+                self.recent.clear()
             cand.last_on_ms = t
             cand.judged_frames += 1
             cand.flagged_frames += 1
@@ -427,14 +431,26 @@ class _Tracker:
                 cand.judged_frames += 1
             if t - cand.last_on_ms > gap_ms:
                 self.candidate = cand = None
+        if cand is None:
+            return None
+        # The share of flagged frames counts over the last fault_min_s only: a long hover at
+        # the limit must neither hold back a real fault that follows it nor date its start.
+        if judged or flagged:
+            self.recent.append((t, flagged))
+        while self.recent and self.recent[0][0] < t - window_ms:
+            self.recent.popleft()
+        share_now = sum(f for _, f in self.recent) / max(len(self.recent), 1)
         if (
-            cand is not None
-            and hold_start is not None
-            and cand.last_on_ms - cand.start_ms >= cfg.fault_min_s * 1000.0
-            and cand.flagged_frames >= cfg.fault_min_share * cand.judged_frames
+            hold_start is not None
+            and cand.last_on_ms - cand.start_ms >= window_ms
+            and share_now >= cfg.fault_min_share
         ):
+            if cand.flagged_frames < cfg.fault_min_share * cand.judged_frames:
+                # The run began as a hover: the fault starts where the steady flags do.
+                cand.start_ms = next(time for time, f in self.recent if f)
             cand.start_ms = max(cand.start_ms, hold_start)
             self.active, self.candidate = cand, None
+            self.recent.clear()
             return cand
         return None
 
@@ -444,6 +460,7 @@ class _Tracker:
             self.done.append(self.active)
             self.active = None
         self.candidate = None
+        self.recent.clear()
 
 
 def _record(ep: _Episode, value: float, conf: float, limit: float, signal: str) -> None:

@@ -587,3 +587,17 @@ def test_a_check_too_noisy_to_judge_says_so():
     result = judge(plank_series(8, bend_deg=-25.0, noise_px=3.0, seed=3), config)
     assert "hips_sagging" not in result.fault_codes
     assert "jittered by" in result.not_judged["hips_sagging"]
+
+
+def test_a_hover_at_the_limit_neither_delays_nor_backdates_the_sag_that_follows():
+    # 8 s in which 2 frames of every 5 read past the sag limit (a value hovering at it),
+    # then a real sag: the fault starts where the sag does, not at the start of the hover and
+    # not seconds late. (Raw frames, no smoothing, so the pattern reaches the rule as it is.)
+    n1, n2 = int(8 * FPS), int(6 * FPS)
+    bend = np.r_[np.resize([-17.0, -17.0, -13.0, -13.0, -13.0], n1), np.full(n2, -25.0)]
+    result = PlankRule().evaluate(plank_series(14, bend_deg=bend, noise_px=0.0))
+    sag = [f for f in result.faults if f.code == "hips_sagging"]
+    assert len(sag) == 1
+    assert sag[0].start_ms == pytest.approx(8000.0, abs=700.0)
+    assert result.summary.form_broke_ms == pytest.approx(8000.0, abs=700.0)
+    assert result.summary.good_form_s == pytest.approx(7.0, abs=0.8)  # the hold starts ~1 s in
