@@ -6,6 +6,7 @@ import argparse
 import logging
 import math
 import re
+from pathlib import Path
 
 from formcheck.cli.logs import log
 from formcheck.errors import ConfigError
@@ -192,6 +193,14 @@ def engine_options(args: argparse.Namespace, **fields):
     stride = getattr(args, "stride", 1)
     if stride < 1:
         raise ConfigError(f"--stride must be 1 or more, got {stride}.")
+    baseline = getattr(args, "baseline", None)
+    if baseline and not Path(baseline).expanduser().exists():
+        # Said before any clip goes through the model (a baseline that exists but cannot
+        # serve is said after, and the clip is judged without it).
+        raise ConfigError(
+            f"--baseline {baseline} not found.",
+            "Give a clip, a folder of photos or saved landmarks (.npz) of one good hold or rep.",
+        )
     chunks = getattr(args, "chunks", None)
     if chunks is not None and chunks < 1:
         raise ConfigError(f"--chunks must be 1 or more, got {chunks}.")

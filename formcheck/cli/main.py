@@ -157,9 +157,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         result = analyze_series(series, exercise, configs, measures=measures)
         if args.baseline:
             from formcheck.engine.baseline import apply_baseline
-            from formcheck.engine.options import make_options
 
-            options = make_options(configs=configs, exercise=exercise, baseline=args.baseline)
+            # The baseline is analysed as the flags say (model, size, rate, cache).
+            options = engine_options(args, exercise=exercise, configs=configs)
             result = apply_baseline(series, measures, result, options)
     else:
         analysis = analyze_clip(

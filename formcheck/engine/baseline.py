@@ -43,6 +43,23 @@ class BaselineOutcome:
         return dataclasses.asdict(self)
 
 
+VIEW_PHRASES = {
+    View.SIDE: "from the side",
+    View.SIDE_OBLIQUE: "between side and oblique",
+    View.OBLIQUE: "at an angle",
+    View.FRONT: "from the front",
+}
+
+
+def _same_view(a: str, b: str) -> bool:
+    """Views that can share a neutral: equal, unknown, or one of them in the side-oblique
+    band next to the other (a clip near the limit reads either way on another run)."""
+    if View.UNKNOWN in (a, b) or a == b:
+        return True
+    band = {View.SIDE, View.SIDE_OBLIQUE, View.OBLIQUE}
+    return View.SIDE_OBLIQUE in (a, b) and {a, b} <= band
+
+
 def _refused(source: str, why: str) -> BaselineOutcome:
     return BaselineOutcome(source=source, used=False, why=why)
 
@@ -55,11 +72,15 @@ def personal_configs(
     name = os.fspath(source)
     spec = registry.find(target.exercise)
     if spec is None or not target.assessable:
-        return None, _refused(name, "the clip itself could not be judged")
+        return None, _refused(name, "cannot serve: the clip itself could not be judged")
     if spec.neutral is None:
-        return None, _refused(name, f"formcheck has no personal baseline for the {spec.name} yet")
+        return None, _refused(
+            name, f"cannot serve: formcheck has no personal baseline for the {spec.name} yet"
+        )
+    # The baseline is its own file: its whole length, at the default rate (a --fps given for
+    # the clip may be above the baseline's own rate).
     base_options = dataclasses.replace(
-        options, exercise=registry.AUTO, baseline=None, start_s=None, end_s=None
+        options, exercise=registry.AUTO, baseline=None, start_s=None, end_s=None, fps=None
     )
     try:
         base, base_measures = _judge_baseline(name, base_options)
@@ -73,11 +94,11 @@ def personal_configs(
         return None, _refused(name, f"shows a {shown}, not a {spec.name}: record the same exercise")
     seen = base.view.view if base.view is not None else View.UNKNOWN
     wanted = target.view.view if target.view is not None else View.UNKNOWN
-    if View.UNKNOWN not in (seen, wanted) and seen != wanted:
+    if not _same_view(seen, wanted):
         return None, _refused(
             name,
-            f"was filmed from the {seen} while the clip is from the {wanted}: film the "
-            "baseline with the same camera set-up",
+            f"was filmed {VIEW_PHRASES.get(seen, seen)} while the clip is "
+            f"{VIEW_PHRASES.get(wanted, wanted)}: film the baseline with the same camera set-up",
         )
     if base.faults:
         faults = ", ".join(sorted(base.fault_codes)).replace("_", " ")
@@ -129,13 +150,16 @@ def apply_baseline(series, measures, result: ExerciseResult, options: EngineOpti
 
     configs, outcome = personal_configs(options.baseline, result, options)
     if configs is not None:
-        recognition = result.recognition
-        result = analyze_series(series, result.exercise, configs, measures=measures)
-        result.recognition = recognition
+        first = result
+        result = analyze_series(series, first.exercise, configs, measures=measures)
+        result.recognition = first.recognition
+        # What recognition said about the clip (e.g. "Not sure this is ...") still holds.
+        unsure = [a for a in first.summary.advice if a.startswith("Not sure")]
+        result.summary.advice[:0] = [a for a in unsure if a not in result.summary.advice]
     else:
         log.warning(f"baseline {outcome.source} not used: it {outcome.why}.")
         result.summary.advice.append(
-            f"The baseline was not used: it {outcome.why}. Judged against the standard limits."
+            f"The baseline was not used: it {outcome.why}. Judged against the usual limits."
         )
     result.baseline = outcome.to_dict()
     return result

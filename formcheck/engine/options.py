@@ -131,7 +131,10 @@ class EngineOptions:
             "people_check_ms": float(self.people_check_ms),
             "start_s": None if self.start_s is None else float(self.start_s),
             "end_s": None if self.end_s is None else float(self.end_s),
-            "baseline": None if not self.baseline else os.fspath(self.baseline),
+            # Absolute, as the cache folder: batch workers may run in another folder.
+            "baseline": (
+                None if not self.baseline else str(Path(self.baseline).expanduser().absolute())
+            ),
             "fps": self.fps if self.fps in (None, NATIVE) else float(self.fps),
             "chunks": None if self.chunks is None else int(self.chunks),
             "cache_dir": (

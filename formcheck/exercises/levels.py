@@ -49,7 +49,8 @@ def slight_config(config: Any) -> Any | None:
 
 def covered(note: Fault, faults: list[Fault]) -> bool:
     """Whether a fault of the same code already covers ``note`` (same rep, or overlapping
-    in time where neither has a rep)."""
+    in time where neither has a rep). A slight stretch that grows into a fault is covered
+    whole: the fault says more than the note before it."""
     for fault in faults:
         if fault.code != note.code:
             continue
@@ -70,7 +71,8 @@ def grade(result: ExerciseResult, slight: ExerciseResult | None) -> ExerciseResu
     result.notes = [
         dataclasses.replace(f, level=FaultLevel.SLIGHT)
         for f in slight.faults
-        if not covered(f, result.faults)
+        # A check the fault level could not judge (e.g. too noisy for its limit) gets no note.
+        if f.code not in result.not_judged and not covered(f, result.faults)
     ]
     return result
 

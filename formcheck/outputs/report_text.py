@@ -117,9 +117,9 @@ def format_result(result: ExerciseResult, source_name: str = "") -> str:
     if result.notes:
         lines.append("  notes (slight, short of a fault; --strictness strict flags them):")
         lines.extend(_fault_line(f) for f in result.notes)
-    if result.baseline is not None:
-        state = "used" if result.baseline.get("used") else "not used"
-        lines.append(f"  baseline ({state}): {result.baseline.get('why')}")
+    if result.baseline is not None and result.baseline.get("used"):
+        # (A baseline that could not serve says so once, in the advice.)
+        lines.append(f"  baseline (used): {result.baseline.get('why')}")
     for code, why in result.not_judged.items():
         lines.append(f"  not judged: {code}: {why}")
     for advice in summary.advice:

@@ -89,4 +89,30 @@ def test_cli_baseline_on_saved_landmarks(files, tmp_path, capsys):
     assert saved["baseline"]["used"] is True and saved["faults"] == []
     code = main(["analyze", str(files["clip"]), "--baseline", str(files["swing"])])
     assert code == 0
-    assert "baseline (not used): shows a kettlebell swing" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "The baseline was not used: it shows a kettlebell swing" in out
+    assert out.count("shows a kettlebell swing") == 1  # said once
+
+
+def test_cli_refuses_a_missing_baseline_before_any_model_run(files, capsys):
+    code = main(["analyze", str(files["clip"]), "--baseline", str(files["clip"].parent / "no.mp4")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--baseline" in err and "not found" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("seen", "wanted", "same"),
+    [
+        ("side", "side", True),
+        ("side", "unknown", True),
+        ("side-oblique", "side", True),
+        ("oblique", "side-oblique", True),
+        ("side", "oblique", False),
+        ("front", "side-oblique", False),
+    ],
+)
+def test_views_that_can_share_a_neutral(seen, wanted, same):
+    from formcheck.engine.baseline import _same_view
+
+    assert _same_view(seen, wanted) is same

@@ -3,7 +3,8 @@
 ``bulge_neutral`` (the back outline of a flat back) and ``head_drop_neutral_deg`` (a neutral
 neck in a hinge) are population values; a lifter's build, clothing and gaze move both. From
 the lifter's own good reps, the whole rounded-back scale (neutral, threshold, full severity)
-moves with their neutral, so the same rounding past *their* flat back is flagged.
+is read from their neutral (``bulge_offset``, ``head_drop_offset_deg``), so the same rounding
+past *their* flat back is flagged, at the fault and the slight level alike.
 """
 
 from __future__ import annotations
@@ -42,24 +43,17 @@ def deadlift_neutral(result: ExerciseResult, measures, config: DeadliftConfig) -
                 f"reads a back outline of {bulge:.3f}, further from a flat back than good "
                 "lifts read: it cannot show this lifter's neutral"
             )
-        overrides.update(
-            bulge_neutral=round(config.bulge_neutral + shift, 5),
-            bulge_threshold=round(config.bulge_threshold + shift, 5),
-            bulge_full=round(config.bulge_full + shift, 5),
-        )
+        overrides["bulge_offset"] = round(shift, 5)
         measured["back_bulge"] = round(bulge, 5)
     if heads:
         head = float(np.median(heads))
         shift = head - config.head_drop_neutral_deg
         if abs(shift) <= MAX_HEAD_SHIFT_DEG:  # a gaze far off neutral: keep the population's
-            overrides.update(
-                head_drop_neutral_deg=round(head, 2),
-                head_drop_threshold_deg=round(config.head_drop_threshold_deg + shift, 2),
-            )
+            overrides["head_drop_offset_deg"] = round(shift, 2)
             measured["head_drop_deg"] = round(head, 2)
     return Neutral(overrides=overrides, measured=measured)
 
 
-assert {"bulge_neutral", "bulge_threshold", "bulge_full", "head_drop_neutral_deg"} <= {
+assert {"bulge_neutral", "bulge_offset", "head_drop_neutral_deg", "head_drop_offset_deg"} <= {
     f.name for f in dataclasses.fields(DeadliftConfig)
 }

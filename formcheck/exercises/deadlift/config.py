@@ -105,6 +105,11 @@ class DeadliftConfig:
     # letting the head hang adds to it: +10 (25 deg past neutral) marks a dropped head.
     head_drop_neutral_deg: float = -15.0
     head_drop_threshold_deg: float = 10.0
+    # This lifter's own flat back and neutral neck, as offsets from the population's neutral
+    # above (set by a personal baseline, formcheck.exercises.deadlift.baseline; 0 without):
+    # the readings are judged after subtracting them, so every level keeps its margin.
+    bulge_offset: float = 0.0
+    head_drop_offset_deg: float = 0.0
     # The silhouette sees the back itself; the head signal also moves with the gaze, so it
     # gets the smaller weight.
     silhouette_weight: float = 0.65

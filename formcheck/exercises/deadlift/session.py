@@ -584,15 +584,19 @@ class DeadliftSession(RuleSession):
             # of the threshold's margin.
             bulge = np.full_like(bulge, np.nan)
         n_sil, n_lm = finite_count(bulge), finite_count(neck)
-        b = finite_median(bulge) if n_sil >= cfg.min_judged_frames else math.nan
-        h = finite_median(neck) if n_lm >= cfg.min_judged_frames else math.nan
+        b_raw = finite_median(bulge) if n_sil >= cfg.min_judged_frames else math.nan
+        h_raw = finite_median(neck) if n_lm >= cfg.min_judged_frames else math.nan
+        # As read, in the rep's metrics (a personal baseline measures them); judged after the
+        # person's own offsets from the population's neutral (0 without a baseline).
+        b = b_raw - cfg.bulge_offset
+        h = h_raw - cfg.head_drop_offset_deg
         e_sil = ramp(b, cfg.bulge_neutral, cfg.bulge_threshold)
         e_lm = ramp(h, cfg.head_drop_neutral_deg, cfg.head_drop_threshold_deg)
         if math.isfinite(b):
-            metrics["back_bulge"] = b
+            metrics["back_bulge"] = b_raw
             metrics["spine_flexion_est_deg"] = max(0.0, b - cfg.bulge_neutral) / BULGE_PER_DEG
         if math.isfinite(h):
-            metrics["head_drop_deg"] = h
+            metrics["head_drop_deg"] = h_raw
         if math.isfinite(e_sil) and math.isfinite(e_lm):
             w = cfg.silhouette_weight
             mixed = w * e_sil + (1.0 - w) * e_lm
@@ -637,11 +641,15 @@ class DeadliftSession(RuleSession):
                 spine_flexion_est_deg=metrics["spine_flexion_est_deg"],
             )
             thresholds["back_bulge"] = cfg.bulge_threshold
+            if cfg.bulge_offset:
+                thresholds["bulge_offset"] = cfg.bulge_offset
             if e_sil >= 1.0:
                 signals.append("silhouette")
         if math.isfinite(e_lm):
             measured.update(head_drop_deg=h, landmark_evidence=e_lm)
             thresholds["head_drop_deg"] = cfg.head_drop_threshold_deg
+            if cfg.head_drop_offset_deg:
+                thresholds["head_drop_offset_deg"] = cfg.head_drop_offset_deg
             if e_lm >= 1.0:
                 signals.append("landmarks")
         if not signals:  # neither alone, only together

@@ -25,16 +25,30 @@ def test_the_scale_moves_with_the_lifters_flat_back():
     cfg = DeadliftConfig()
     neutral = deadlift_neutral(result_with([0.011, 0.012, 0.013], [-20.0, -22.0, -21.0]), None, cfg)
     personal = neutral.apply(cfg)
-    shift = 0.012 - cfg.bulge_neutral
-    assert personal.bulge_neutral == pytest.approx(0.012)
-    assert personal.bulge_threshold == pytest.approx(cfg.bulge_threshold + shift)
-    assert personal.bulge_full == pytest.approx(cfg.bulge_full + shift)
-    assert personal.head_drop_neutral_deg == pytest.approx(-21.0)
-    assert personal.head_drop_threshold_deg == pytest.approx(cfg.head_drop_threshold_deg - 6.0)
-    # The rounding the threshold stands for (its margin over neutral) is the same.
-    assert personal.bulge_threshold - personal.bulge_neutral == pytest.approx(
-        cfg.bulge_threshold - cfg.bulge_neutral
-    )
+    assert personal.bulge_offset == pytest.approx(0.012 - cfg.bulge_neutral)
+    assert personal.head_drop_offset_deg == pytest.approx(-21.0 - cfg.head_drop_neutral_deg)
+    # The limits themselves stay: the readings are judged after the offsets, so the slight
+    # level (the strict preset, formcheck.exercises.levels) keeps its margin too.
+    assert personal.bulge_threshold == cfg.bulge_threshold
+    from formcheck.exercises.levels import slight_config
+
+    slight = slight_config(personal)
+    assert slight.bulge_offset == personal.bulge_offset
+    assert slight.bulge_threshold < personal.bulge_threshold
+
+
+def test_an_offset_moves_the_verdict_like_the_reading():
+    # Rounded for the population; not for a lifter whose own neutral reads that far along
+    # (readings are judged after the offsets); the offset is shown with the evidence.
+    from tests.exercises.deadlift.test_session import build_series, deadlift_reps, evaluate
+
+    series = build_series(deadlift_reps(reps=2, spine=30.0))
+    plain = evaluate(series)
+    assert "rounded_back" in plain.fault_codes
+    far = evaluate(series, DeadliftConfig(bulge_offset=0.5, head_drop_offset_deg=80.0))
+    assert "rounded_back" not in far.fault_codes
+    fault = next(f for f in evaluate(series, DeadliftConfig(head_drop_offset_deg=1.0)).faults)
+    assert fault.thresholds.get("head_drop_offset_deg") == 1.0
 
 
 def test_a_back_outline_far_from_any_flat_back_cannot_serve():

@@ -601,3 +601,13 @@ def test_a_hover_at_the_limit_neither_delays_nor_backdates_the_sag_that_follows(
     assert sag[0].start_ms == pytest.approx(8000.0, abs=700.0)
     assert result.summary.form_broke_ms == pytest.approx(8000.0, abs=700.0)
     assert result.summary.good_form_s == pytest.approx(7.0, abs=0.8)  # the hold starts ~1 s in
+
+
+def test_no_note_for_a_check_the_fault_level_could_not_judge():
+    # A strict user limit that the jitter makes unjudgeable: not judged, and no slight note
+    # for it from the wider slight limit either.
+    config = PlankConfig(hip_sag_deg=6.0)  # jitter of ~4 deg is past half of 6, not of 10
+    result = judge(plank_series(8, bend_deg=-12.0, noise_px=15.0, seed=3), config)
+    assert "jittered by" in result.not_judged["hips_sagging"]
+    assert "hips_sagging" not in {n.code for n in result.notes}
+    assert "hips_sagging" not in result.fault_codes
