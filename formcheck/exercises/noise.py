@@ -61,7 +61,11 @@ class JitterTracker:
         return robust_sigma([v for _, v in self._recent])
 
     def margin(self, k: float, cap: float) -> float:
-        """``k`` jitters, at most ``cap``: what a value must pass its limit by; 0 while the
-        jitter is unknown."""
-        sigma = self.sigma()
-        return 0.0 if not math.isfinite(sigma) else min(k * sigma, cap)
+        """:func:`noise_margin` of the current jitter."""
+        return noise_margin(self.sigma(), k, cap)
+
+
+def noise_margin(sigma: float, k: float, cap: float) -> float:
+    """``k`` jitters, at most ``cap``: what a value must pass its limit by; 0 while the jitter
+    is unknown (NaN)."""
+    return 0.0 if not math.isfinite(sigma) else min(k * sigma, cap)

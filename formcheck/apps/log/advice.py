@@ -162,19 +162,23 @@ def _skipped(sets: Sequence[LoggedSet]) -> tuple[Evidence, ...]:
     return tuple(evidence_of(s) for s in sets if not s.judged)
 
 
+def _nothing_judged(exercise: str, what: str, skipped: tuple[Evidence, ...]) -> Advice:
+    return Advice(
+        exercise,
+        Action.NONE,
+        f"No advice yet: no judged {what}.",
+        "advice is only taken from sets the camera could judge",
+        (),
+        skipped,
+    )
+
+
 def advise_reps(exercise: str, sets: Sequence[LoggedSet]) -> Advice:
     """Advice for an exercise counted in reps, from one person's sets of it."""
     skipped = _skipped(sets)
     days = sessions(sets)
     if not days:
-        return Advice(
-            exercise,
-            Action.NONE,
-            "No advice yet: no judged set.",
-            "advice is only taken from sets the camera could judge",
-            (),
-            skipped,
-        )
+        return _nothing_judged(exercise, "set", skipped)
     latest_day, latest = days[-1]
     current = latest[-1]
     # The sessions at the current load, most recent last, back to the last change of load.
@@ -293,14 +297,7 @@ def advise_hold(exercise: str, sets: Sequence[LoggedSet]) -> Advice:
     skipped = _skipped(sets)
     days = sessions(sets)
     if not days:
-        return Advice(
-            exercise,
-            Action.NONE,
-            "No advice yet: no judged hold.",
-            "advice is only taken from sets the camera could judge",
-            (),
-            skipped,
-        )
+        return _nothing_judged(exercise, "hold", skipped)
     _, latest = days[-1]
     recent = [s for _, group in days[-SESSIONS_TO_ADD:] for s in group]
     good = min((s.good_form_s or 0.0) for s in latest)

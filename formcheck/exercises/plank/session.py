@@ -50,7 +50,7 @@ from formcheck.exercises.base import (
     RuleSession,
     SetSummary,
 )
-from formcheck.exercises.noise import JitterTracker
+from formcheck.exercises.noise import JitterTracker, noise_margin
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.features.core import NOSE_NECK_OFFSET_DEG
 from formcheck.features.view import View
@@ -519,13 +519,16 @@ class PlankSession(RuleSession):
             self._detected += 1
             self._views[frame.view] = self._views.get(frame.view, 0) + 1
 
+        # Each signal's jitter over the recent frames, once per frame: it sets the margins
+        # below and is what the hold's jitter record keeps.
+        jitter = {signal: tracker.sigma() for signal, tracker in self._jitter.items()}
         v = classify_plank_frames(
             {k: np.array([x]) for k, x in frame.features.items()},
             np.array([frame.facing]),
             {k: np.array([x]) for k, x in frame.visibility.items()},
             np.array([frame.view if frame.detected else View.UNKNOWN.value], dtype=object),
             cfg,
-            margins=self._margins(),
+            margins=self._margins(jitter),
         )
         in_pos = bool(frame.detected and v.in_position[0])
         in_frame_factor = 1.0 if frame.in_frame else 0.8
@@ -554,7 +557,7 @@ class PlankSession(RuleSession):
             }
             limits = {code: self._threshold(code) for code in FAULT_CODES}
             limits["neck_not_neutral"] = float(v.neck_limit_deg[0])
-            self._track_jitter(t, v, values, limits)
+            self._track_jitter(t, v, values, limits, jitter)
             for code, tracker in self._trackers.items():
                 started = tracker.feed(
                     t,
@@ -638,17 +641,25 @@ class PlankSession(RuleSession):
         return []
 
     # ------------------------------------------------------------------ noise
-    def _margins(self) -> dict[str, float]:
-        """Per fault, what a frame must pass its limit by: the signal's recent jitter."""
+    def _margins(self, jitter: dict[str, float]) -> dict[str, float]:
+        """Per fault, what a frame must pass its limit by: its signal's recent jitter."""
         cfg = self.config
-        out = {}
-        for code in FAULT_CODES:
-            cap = cfg.max_noise_margin_fraction * self._threshold(code)
-            out[code] = self._jitter[SIGNAL_OF[code]].margin(cfg.noise_k, cap)
-        return out
+        return {
+            code: noise_margin(
+                jitter[SIGNAL_OF[code]],
+                cfg.noise_k,
+                cfg.max_noise_margin_fraction * self._threshold(code),
+            )
+            for code in FAULT_CODES
+        }
 
     def _track_jitter(
-        self, t: float, v: PlankFrameVerdicts, values: dict[str, float], limits: dict[str, float]
+        self,
+        t: float,
+        v: PlankFrameVerdicts,
+        values: dict[str, float],
+        limits: dict[str, float],
+        jitter: dict[str, float],
     ) -> None:
         seen = {SIGNAL_OF[code]: values[code] for code in FAULT_CODES if v.judged[code][0]}
         for signal, value in seen.items():
@@ -656,10 +667,9 @@ class PlankSession(RuleSession):
         if self._hold_start is None:
             return
         for code in FAULT_CODES:
-            if v.judged[code][0]:
-                sigma = self._jitter[SIGNAL_OF[code]].sigma()
-                if math.isfinite(sigma):
-                    self._jitter_seen[code].append((sigma, limits[code]))
+            sigma = jitter[SIGNAL_OF[code]]
+            if v.judged[code][0] and math.isfinite(sigma):
+                self._jitter_seen[code].append((sigma, limits[code]))
 
     def _too_noisy(self) -> dict[str, str]:
         """Checks whose signal jittered by too large a part of its limit over the holds."""
