@@ -268,7 +268,12 @@ def _with_read_faults(series: PoseSeries, clip: ChunkedClip, chunks, read_faults
     fps = getattr(source, "source_fps", None)
     if path is None or not fps:
         return series
-    damage = video_damage(path, fps, missing, last[1], first[2], last[3])
+    # The scan started when the clip was planned covers the range the chunks read together.
+    scan = getattr(source, "damage_scan", None)
+    same_range = (source.first_index, source.last_index) == (first[2], last[3])
+    damage = video_damage(
+        path, fps, missing, last[1], first[2], last[3], scan=scan if same_range else None
+    )
     return replace(series, source=replace(series.source, damage=damage))
 
 

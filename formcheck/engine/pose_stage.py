@@ -398,6 +398,7 @@ def extract_pose_series(
         plan = chunks.plan_for(source.info, options.chunks)
     if len(plan) > 1:
         clip = chunks.ChunkedClip(source)
+        source.scan_damage_ahead()  # the whole range, beside the chunks (it opens its own file)
         source.close()  # each chunk opens its own reader
 
         def run(frames, chunk_estimator, info, bar):
@@ -418,6 +419,8 @@ def extract_pose_series(
         if estimator is None:
             estimator = make()
         with source:
+            if isinstance(source, VideoFileSource):
+                source.scan_damage_ahead()  # the second decode overlaps the model's pass
             series = run_pose(
                 source,
                 estimator,

@@ -176,6 +176,38 @@ def pyav_damage(
     return within(damaged)
 
 
+class DamageScan:
+    """:func:`pyav_damage` of a file's range, started on its own thread when the pose stage
+    starts, so the second decode overlaps the model instead of following it.
+
+    The thread runs at the lowest scheduling priority (Linux: a per-thread nice value; FFmpeg's
+    own decode threads inherit it), so it takes the time the landmarkers leave idle and does
+    not slow them; whatever is left runs at full speed once they finish and :meth:`result`
+    waits for it.
+    """
+
+    def __init__(
+        self, path: Path, fps: float, first_index: int = 0, last_index: int | None = None
+    ) -> None:
+        self._args = (Path(path), float(fps), int(first_index), last_index)
+        self._found: set[int] | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-damage-scan", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        try:
+            self._found = pyav_damage(*self._args)
+        except Exception as exc:  # a scan that fails says nothing; it never fails the clip
+            log.debug("damage scan of %s failed: %s", self._args[0], exc)
+
+    def result(self) -> set[int] | None:
+        """The frames flagged corrupt (None: not scanned), once the scan is done."""
+        self._thread.join()
+        return self._found
+
+
 def video_damage(
     path: Path,
     fps: float,
@@ -183,13 +215,15 @@ def video_damage(
     shortfall: int,
     first_index: int = 0,
     last_index: int | None = None,
+    scan: DamageScan | None = None,
 ) -> DecodeDamage:
     """The damage report of a video: ``missing`` frame indices the OpenCV read skipped (and
     ``shortfall``: frames short of the container's frame count it ended), joined with what a
-    PyAV decode flags (:func:`pyav_damage`) when PyAV is installed."""
+    PyAV decode flags (:func:`pyav_damage`) when PyAV is installed: ``scan``'s, when one of
+    this range was started beforehand, else one run now."""
     checks = ["skipped frames"]
     damaged: set[int] = set()
-    scanned = pyav_damage(path, fps, first_index, last_index)
+    scanned = scan.result() if scan is not None else pyav_damage(path, fps, first_index, last_index)
     if scanned is not None:
         checks.append("decoder error flags (PyAV)")
         damaged = scanned

@@ -41,7 +41,7 @@ from formcheck.frames.core import (  # noqa: E402
     scaled_size,
     source_info,
 )
-from formcheck.frames.damage import video_damage  # noqa: E402
+from formcheck.frames.damage import DamageScan, video_damage  # noqa: E402
 from formcheck.series.core import DecodeDamage  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ class _VideoBase(FrameSource):
         self.missing_indices: set[int] = set()
         self.shortfall = 0
         self._damage_window = 0  # reads left that are placed by their time stamps
+        self._damage_scan: DamageScan | None = None  # started by scan_damage_ahead()
         # The range as frame indices (times are index / fps): the first frame at or after the
         # start, the last at or before the end (None: to the end of the file).
         frame_ms = 1000.0 / self.source_fps
@@ -272,6 +273,20 @@ class _VideoBase(FrameSource):
         self.missing_indices.update(range(index + 1, found))
         return found
 
+    def scan_damage_ahead(self) -> DamageScan:
+        """Start the PyAV damage scan of this source's range now, beside the pass that is
+        about to read it (:class:`formcheck.frames.damage.DamageScan`); :meth:`damage` uses it."""
+        if self._damage_scan is None:
+            self._damage_scan = DamageScan(
+                self.path, self.source_fps, self.first_index, self.last_index
+            )
+        return self._damage_scan
+
+    @property
+    def damage_scan(self) -> DamageScan | None:
+        """The scan :meth:`scan_damage_ahead` started (None: none yet)."""
+        return self._damage_scan
+
     def damage(self) -> DecodeDamage:
         """What the last pass could not decode whole (see :mod:`formcheck.frames.damage`)."""
         return video_damage(
@@ -281,6 +296,7 @@ class _VideoBase(FrameSource):
             self.shortfall,
             self.first_index,
             self.last_index,
+            scan=self._damage_scan,
         )
 
     def _report_short_read(self, decoded: int) -> None:

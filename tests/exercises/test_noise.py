@@ -47,3 +47,15 @@ def test_tracker_window_margin_and_cap():
     assert tracker.sigma() == pytest.approx(0.0, abs=1e-9)  # the old jitter left the window
     tracker.add(95 * 33.3, math.nan)  # unmeasured frames are skipped, not counted as values
     assert tracker.sigma() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_fast_path_for_a_window_list_matches_numpy_exactly():
+    # The rules pass each window as a list (the fast path); any array takes numpy's. They
+    # must agree to the last bit, or a margin could differ between the live coach and a test.
+    rng = np.random.default_rng(7)
+    for n in (7, 8, 9, 10, 45, 46):
+        for _ in range(50):
+            values = rng.normal(0.0, rng.uniform(0.1, 8.0), n)
+            values[rng.integers(0, n)] = np.nan
+            fast, reference = robust_sigma(list(values)), robust_sigma(values)
+            assert (math.isnan(fast) and math.isnan(reference)) or fast == reference

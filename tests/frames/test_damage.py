@@ -79,6 +79,21 @@ def test_concealed_damage_is_found_by_the_decoders_flags(tmp_path):
     assert line and "decoded with errors at" in line and "5." in line
 
 
+def test_the_scan_started_ahead_reports_what_a_scan_after_the_pass_does(tmp_path):
+    pytest.importorskip("av", reason="concealed damage is found with PyAV (the video extra)")
+    # The pose stage starts the PyAV scan beside the model's pass; its report must be the
+    # one a scan after the pass gives, frame for frame.
+    clip = overwrite_middle(DEADLIFT, tmp_path / "smeared.mp4", 200)
+    _, after = read_all(clip)
+    with open_source(clip) as source:
+        scan = source.scan_damage_ahead()
+        assert source.damage_scan is scan and source.scan_damage_ahead() is scan  # one scan
+        times = [f.time_ms for f in source]
+        ahead = source.damage()
+    assert len(times) == FRAMES
+    assert ahead == after and ahead.damaged_frames >= 1
+
+
 def test_ffmpeg_chatter_stays_off_the_terminal(tmp_path, capfd):
     clip = overwrite_middle(DEADLIFT, tmp_path / "holed.mp4", 4000)
     read_all(clip)
