@@ -12,8 +12,10 @@ re-scoring with another strictness never runs the model.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +25,6 @@ from formcheck.engine import pose_stage
 from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options_token
 from formcheck.engine.options import EngineOptions, make_options
 from formcheck.errors import ConfigError
-from formcheck.series.smoothing import smooth_offline
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,25 @@ def cache_warning(cache: LandmarkCache, exc: OSError) -> str:
     )
 
 
+def import_ahead(module: str) -> threading.Thread:
+    """Import ``module`` on a thread of its own, now.
+
+    Smoothing needs SciPy, whose import costs about a second of CPU; started when the pose
+    model starts, it is done by the time the landmarks are, instead of delaying the model's
+    start. A failed import here is left for the real import to raise in the caller's words.
+    """
+
+    def run() -> None:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - re-raised where the module is used
+            log.debug("import ahead of %s failed: %s", module, exc)
+
+    thread = threading.Thread(target=run, name="formcheck-import-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def raw_landmarks(
     source, options: EngineOptions, *, estimator: PoseEstimator | None = None
 ) -> RawLandmarks:
@@ -132,6 +152,8 @@ def raw_landmarks(
             log.debug("landmark cache hit: %s (%s)", key.name, cache.root)
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
         log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
+    if options.smooth:
+        import_ahead("formcheck.series.smoothing")
     started = time.perf_counter()
     problems: list[str] = []
     series = pose_stage.extract_pose_series(
@@ -179,6 +201,8 @@ def analyze_clip(
             "Set those fields on the EngineOptions instead.",
         )
     raw = raw_landmarks(source, options, estimator=estimator)
+    from formcheck.series.smoothing import smooth_offline
+
     series = smooth_offline(raw.series) if options.smooth else raw.series
     measures = measure_frames(series)
     result = analyze_series(series, options.exercise, options.configs, measures=measures)

@@ -375,7 +375,6 @@ def extract_pose_series(
     """
     from formcheck.engine import chunks
     from formcheck.engine.options import EngineOptions
-    from formcheck.series.smoothing import smooth_offline
 
     options = options or EngineOptions()
     if measures is None and options.masks:
@@ -413,7 +412,7 @@ def extract_pose_series(
         else:
             for problem in problems:
                 log.warning(problem)
-        return smooth_offline(series) if options.smooth else series
+        return _smoothed(series) if options.smooth else series
     own_estimator = estimator is None
     try:
         if estimator is None:
@@ -434,4 +433,11 @@ def extract_pose_series(
         source.close()
         if own_estimator and estimator is not None:
             estimator.close()
-    return smooth_offline(series) if options.smooth else series
+    return _smoothed(series) if options.smooth else series
+
+
+def _smoothed(series: PoseSeries) -> PoseSeries:
+    # Imported here, after the model's pass: SciPy's import is a second of CPU.
+    from formcheck.series.smoothing import smooth_offline
+
+    return smooth_offline(series)
