@@ -20,8 +20,9 @@ These use the shipped limits, which were placed with these tables in view: **in-
 
 ``--heldout`` adds the leave-one-source-out estimate (files are grouped by source, the word
 after ``plank_`` in the name): for each source, the hip limits are placed on the other sources
-alone by :func:`formcheck.exercises.plank.tuning.place_hip_limits` (the hand placement written
-down as a rule) and that source's files are scored with them, beside its in-sample figures.
+alone by :func:`formcheck.exercises.plank.tuning.place_hip_limits` and that source's files are
+scored with them, beside its in-sample figures; and the same rule's placement on all sources
+pooled (``all_sources_placement``), which is what PlankConfig ships.
 Frames of one video are not independent and the tables carry no video id, so no interval is
 given: the per-source spread is the honest uncertainty.
 """
@@ -112,11 +113,23 @@ def heldout(paths: list[Path], config: PlankConfig, frame_size: tuple[int, int])
     if len(sources) < 2:
         return {"error": "leave-one-source-out needs tables of at least two sources"}
     bends = {p: hip_bends(p, config, frame_size) for p in paths}
-    out = {}
+    # The same rule on every source pooled: what PlankConfig ships (its figures are in-sample).
+    pooled_all = {role: sum((bends[p][role] for p in paths), []) for role in TRAIN_ROLE.values()}
+    placed_all = place_hip_limits(
+        pooled_all["good"], pooled_all["sagging"], pooled_all["piked"], config.hip_bend_offset_deg
+    )
+    out: dict = {
+        "all_sources_placement": {
+            "hip_sag_deg": placed_all.sag_deg,
+            "hip_pike_deg": placed_all.pike_deg,
+        }
+    }
     for source in sources:
         train = [p for p in paths if source_of(p) != source]
         pooled = {role: sum((bends[p][role] for p in train), []) for role in TRAIN_ROLE.values()}
-        limits = place_hip_limits(pooled["good"], pooled["sagging"], pooled["piked"])
+        limits = place_hip_limits(
+            pooled["good"], pooled["sagging"], pooled["piked"], config.hip_bend_offset_deg
+        )
         fitted = limits.apply(config)
         tested = [p for p in paths if source_of(p) == source]
         held = [evaluate_file(p, fitted, frame_size) for p in tested]

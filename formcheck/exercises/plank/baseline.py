@@ -2,10 +2,11 @@
 
 ``hip_bend_offset_deg`` (what a straight body reads) and ``head_pitch_offset_deg`` (what a
 neutral head reads) are population values: correctly held planks read +1 to +13 at the hip
-across people and the two labelled sources put their good frames' medians 14 degrees apart
-(+11 vs -4 before the offset). That spread is why the sag fault sits at 15 rather than at the
-cue's 10. Measured on the person's own good hold, the offset is theirs, so the sag limit can
-return to the cue plus the baseline's own measurement error.
+across people, and the two labelled sources put their good frames' medians on the
+shoulder-hip-ankle line 14 degrees apart (+11 vs -4 before the offset; the bend the rule
+judges discounts bent knees, which explain most of that gap). Measured on the person's own
+good hold, the offset is theirs; the sag limit is then never wider than the cue plus the
+baseline's own measurement error (nor than the population's limit).
 """
 
 from __future__ import annotations
@@ -35,12 +36,14 @@ MIN_FRAMES = 15
 def plank_neutral(result: ExerciseResult, measures, config: PlankConfig) -> Neutral:
     """The person's straight-body hip bend and neutral head pitch from a good hold."""
     verdicts = classify_series_frames(measures.series, config, measures=measures)
-    hold = verdicts.in_position & np.isfinite(verdicts.hip_bend_raw_deg)
+    hold = verdicts.in_position & np.isfinite(verdicts.hip_bend_deg)
     if int(hold.sum()) < MIN_FRAMES:
         raise BaselineUnusable(
             f"shows only {int(hold.sum())} frames in a plank (at least {MIN_FRAMES} are needed)"
         )
-    hip = float(np.median(verdicts.hip_bend_raw_deg[hold]))
+    # The bend the hip faults are judged on (the body and knee lines' agreed bend), with the
+    # configured offset added back: what this person's straight body reads.
+    hip = float(np.median(verdicts.hip_bend_deg[hold])) + config.hip_bend_offset_deg
     if abs(hip - config.hip_bend_offset_deg) > MAX_HIP_SHIFT_DEG:
         raise BaselineUnusable(
             f"reads a hip bend of {hip:+.0f} deg, further from a straight line than any good "

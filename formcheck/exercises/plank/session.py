@@ -102,8 +102,11 @@ class PlankFrameVerdicts:
 
     ``in_position``: the body is in a plank (prone, supported on the arms, not folded) and the
     view allows judging it. ``forearm`` / ``knees``: the variant. ``hip_bend_deg``: signed bend
-    of the body line at the hip, + piked (hips above the line), - sagging, after subtracting
-    the model's offset (``hip_bend_raw_deg``: as measured); ``hip_line_end`` is
+    at the hip the hip faults are judged on, + piked (hips above the line), - sagging, after
+    subtracting the model's offset: on the toes with the knee seen, the bend the
+    shoulder-hip-ankle and shoulder-hip-knee lines agree on (:func:`hip_line_consensus`), so
+    that bent knees are not taken for a hip fault; ``hip_bend_raw_deg``: the body line's bend
+    as measured (shoulder-hip-ankle, or -knee), before the offset; ``hip_line_end`` is
     ``"ankle"`` or ``"knee"`` (the end of the line used) or ``""``. ``neck_deg``: + head
     dropped toward the floor, - craned up, from the signal ``neck_signal`` names:
     ``"head_pitch"`` (ear -> nose against the trunk, after its neutral offset), ``"ear"`` or
@@ -224,7 +227,22 @@ def classify_plank_frames(
     offset = np.where(use_ankle, offset_ankle, offset_knee)
     hip_bend_raw = np.where(use_ankle | use_knee, bend_abs * np.sign(offset), np.nan)
     hip_bend_raw = np.where(offset == 0, 0.0, hip_bend_raw)
-    hip_bend = hip_bend_raw - cfg.hip_bend_offset_deg
+    # On the toes, the shoulder-hip-ankle line also bends with the knees: a knee bent toward
+    # the floor lifts the ankle off the thigh's line by about half the knee's bend, which that
+    # line reads as hips sagging (and a bent knee read on the shoulder-hip-knee line reads as
+    # hips piked). A hip fault is the trunk and the legs meeting at an angle at the hip, so
+    # with the knee seen it must show on both lines: the judged bend is the one they agree on
+    # (the smaller, 0 when they disagree in sign). Straight legs put the knee on the body line,
+    # so the two read alike and nothing changes. Measured on the labelled tables: the second
+    # source's good frames hold the knees bent by 26 (median; first source 4-8), which reads
+    # -9 on the ankle line after the offset but +4 on the knee line.
+    knee_raw = feat("hip_flexion") * np.sign(offset_knee)
+    knee_raw = np.where(offset_knee == 0, 0.0, knee_raw)
+    both = use_ankle & ok_knee & np.isfinite(knee_raw)
+    hip_bend = hip_line_consensus(
+        hip_bend_raw - cfg.hip_bend_offset_deg,
+        np.where(both, knee_raw - cfg.hip_bend_offset_deg, np.nan),
+    )
     line_end = np.where(use_ankle, "ankle", np.where(use_knee, "knee", ""))
     line_vis = np.where(use_ankle, vis("ankle"), vis("knee"))
 
@@ -339,6 +357,21 @@ def classify_plank_frames(
         judged=judged,
         confidence=confidence,
     )
+
+
+def hip_line_consensus(body_line: ArrayLike, knee_line: ArrayLike) -> np.ndarray:
+    """The hip bend two lines agree on (both after the offset; + piked, - sagging).
+
+    Where both are below 0 the larger (less sagging), where both are above 0 the smaller
+    (less piked), 0 where they disagree in sign; ``body_line`` alone where ``knee_line`` is
+    NaN (knee not seen, or a knee plank, whose body line is the knee line).
+    """
+    body = np.asarray(body_line, dtype=np.float64)
+    knee = np.asarray(knee_line, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        high, low = np.fmax(body, knee), np.fmin(body, knee)
+        agreed = np.where(high < 0, high, np.where(low > 0, low, 0.0))
+    return np.where(np.isfinite(body) & np.isfinite(knee), agreed, body)
 
 
 def classify_series_frames(

@@ -5,21 +5,28 @@ import numpy as np
 from formcheck.exercises.plank.baseline import plank_neutral
 from formcheck.exercises.plank.config import PlankConfig
 from formcheck.exercises.plank.recognition import RECOGNIZER
-from formcheck.exercises.plank.session import PlankRule
+from formcheck.exercises.plank.session import PlankRule, hip_line_consensus
 from formcheck.exercises.spec import ExerciseSpec, FaultSpec, KeyAngle, Measure, PlotSpec, band
 
 
 def hip_bend(features) -> np.ndarray:
-    """Signed bend of the shoulder-hip-ankle line: + hips posterior (piked), - sagging."""
-    line = features.values["body_line_angle"]
+    """Signed bend at the hip the hip faults read, as measured (before the model's offset):
+    + hips posterior (piked), - sagging. The shoulder-hip-ankle line's bend, or where the
+    knee is seen the bend it and the shoulder-hip-knee line agree on (bent knees are not a
+    hip fault; :func:`~formcheck.exercises.plank.session.hip_line_consensus`), around the
+    default offset."""
+    values = features.values
+    offset = PlankConfig().hip_bend_offset_deg
     with np.errstate(invalid="ignore"):
-        return line * np.sign(features.values["hip_line_offset"])
+        body = values["body_line_angle"] * np.sign(values["hip_line_offset"])
+        knee = values["hip_flexion"] * np.sign(values["hip_line_offset_knee"])
+    return hip_line_consensus(body - offset, knee - offset) + offset
 
 
 PLOTS = (
     PlotSpec(
         "hip_bend",
-        "Hip bend (shoulder-hip-ankle line)",
+        "Hip bend (shoulder-hip-ankle and -knee lines)",
         "deg",
         "0 straight; - hips sagging below the line, + hips piked above it "
         "(the model reads a straight body a few degrees piked)",

@@ -52,8 +52,12 @@ def plank_points(
     neck_deg: float | np.ndarray = 0.0,
     arm_deg: float | np.ndarray = 0.0,
     face_pitch_deg: float = FACE_PITCH_DEG,
+    knee_bend_deg: float = 0.0,
 ) -> dict[str, np.ndarray]:
-    """Named sagittal-plane points (n, 2) in metres: (u toward the head, h up)."""
+    """Named sagittal-plane points (n, 2) in metres: (u toward the head, h up).
+
+    ``knee_bend_deg`` (toe plank): the knees bent toward the floor by that much, the shank
+    tilting up to the ankle; ``bend_deg`` is then the bend between the torso and the thigh."""
     bend, neck, arm = _arr(bend_deg, n), _arr(neck_deg, n), _arr(arm_deg, n)
     pts: dict[str, np.ndarray] = {}
     # Arm: + arm_deg puts the elbow (hand) ahead of the shoulder, toward the head.
@@ -72,13 +76,14 @@ def plank_points(
     # sag = -bend (hips below the line when the torso is steeper). Solve phi so the back
     # support (toes: ankle; knees: knee) rests at its height.
     sag = -bend
-    leg = THIGH if knees else THIGH + SHANK
+    kb = 0.0 if knees else float(knee_bend_deg)
+    thigh, shank = (THIGH, 0.0) if knees else (THIGH, SHANK)
     target = KNEE_H if knees else ANKLE_H
     phi = np.zeros(n)
-    for _ in range(30):  # Newton on h(phi) = shoulder_h - torso*sin(phi+sag) - leg*sin(phi)
-        a, b = np.radians(phi + sag), np.radians(phi)
-        g = shoulder[:, 1] - TORSO * np.sin(a) - leg * np.sin(b) - target
-        dg = -(TORSO * np.cos(a) + leg * np.cos(b)) * np.pi / 180.0
+    for _ in range(30):  # Newton on the back support's height over phi (the leg's slope)
+        a, b, c = np.radians(phi + sag), np.radians(phi), np.radians(phi - kb)
+        g = shoulder[:, 1] - TORSO * np.sin(a) - thigh * np.sin(b) - shank * np.sin(c) - target
+        dg = -(TORSO * np.cos(a) + thigh * np.cos(b) + shank * np.cos(c)) * np.pi / 180.0
         phi = phi - g / dg
     back_torso = _dir(180.0 + phi + sag)  # shoulder -> hip
     back_leg = _dir(180.0 + phi)  # hip -> knee -> ankle
@@ -92,7 +97,7 @@ def plank_points(
         pts["heel"] = ankle + 0.06 * _dir(180.0 + phi - 100.0 + 90.0)
         pts["foot_index"] = ankle + 0.14 * _dir(180.0 + phi - 190.0)
     else:
-        ankle = knee + SHANK * back_leg
+        ankle = knee + SHANK * _dir(180.0 + phi - kb)
         pts["heel"] = ankle + np.array([-0.05, 0.05])
         pts["foot_index"] = np.stack([ankle[:, 0] + 0.07, np.zeros(n)], axis=-1)
     pts["ankle"] = ankle
@@ -149,6 +154,7 @@ def plank_series(
     swap_prob: float = 0.0,
     seed: int = 0,
     face_pitch_deg: float = FACE_PITCH_DEG,
+    knee_bend_deg: float = 0.0,
 ) -> PoseSeries:
     """A plank hold as a PoseSeries (raw, unsmoothed).
 
@@ -162,7 +168,9 @@ def plank_series(
     """
     n = int(round(duration_s * fps))
     rng = np.random.default_rng(seed)
-    pts = plank_points(n, variant, knees, bend_deg, neck_deg, arm_deg, face_pitch_deg)
+    pts = plank_points(
+        n, variant, knees, bend_deg, neck_deg, arm_deg, face_pitch_deg, knee_bend_deg
+    )
     width, height = frame_size
     image = np.full((n, NUM_LANDMARKS, 3), np.nan)
     world = np.full((n, NUM_LANDMARKS, 3), np.nan)
