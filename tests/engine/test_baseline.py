@@ -17,15 +17,15 @@ from formcheck.series.smoothing import smooth_offline
 from tests.exercises.kbswing.factories import swing_series
 from tests.exercises.plank.factories import plank_series
 
-BUILD_DEG = -8.0  # this person's straight body, as the model reads it (population: +5)
+BUILD_DEG = 0.0  # this person's straight body, as the model reads it (population: +5)
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     root = tmp_path_factory.mktemp("baseline")
     made = {
-        # a mild sag of 6 under this person's own line: -14 raw
-        "clip": plank_series(8, bend_deg=BUILD_DEG - 6.0, noise_px=1.0, seed=2),
+        # a mild sag of 4 under this person's own line: -4 raw
+        "clip": plank_series(8, bend_deg=BUILD_DEG - 4.0, noise_px=1.0, seed=2),
         "good": plank_series(6, bend_deg=BUILD_DEG, noise_px=1.0, seed=1),
         "faulty": plank_series(6, bend_deg=-30.0, noise_px=1.0, seed=2),
         "swing": swing_series(5),
