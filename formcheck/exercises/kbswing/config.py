@@ -116,6 +116,21 @@ class SwingConfig:
     squat_min_knee_deg: float = 50.0
     squat_span: float = 0.4
 
+    # --- noise (formcheck.exercises.noise) -------------------------------------------------
+    # Each judged signal's jitter is estimated from the signal itself over the last
+    # noise_window_s of side-on frames: the robust spread of its second differences (a swing
+    # moves every signal fast, so the frame-to-frame changes hold the motion; their changes
+    # hold mostly the model's wobble; see _Noise). A reading counts past its limit only by
+    # more than noise_k jitters (at most max_noise_margin_fraction of the limit, so a clear
+    # fault is never hidden by a shaky measurement), and a check whose signal jitters by more
+    # than max_jitter_fraction of its limit is not judged on that rep, with the reason.
+    # The values are set on the measurements printed by benchmarks/kbswing_eval.py (the
+    # "jitter" lines; in-sample: the same good tracks and clips the figures are quoted on).
+    noise_window_s: float = 3.0
+    noise_k: float = 2.0
+    max_noise_margin_fraction: float = 0.5
+    max_jitter_fraction: float = 0.5
+
     # --- evidence and cues ------------------------------------------------------------------
     # A fault must hold this long (the landmarks are smoothed, but one frame proves nothing).
     min_fault_ms: float = 65.0
@@ -190,11 +205,19 @@ class SwingConfig:
             "squat_span": self.squat_span,
             "max_backswing_s": self.max_backswing_s,
             "max_gap_s": self.max_gap_s,
+            "noise_window_s": self.noise_window_s,
         }
         for name, value in positive.items():
             if not (math.isfinite(value) and value > 0):
                 raise ConfigError(f"[kbswing] {name} must be a positive number, got {value!r}.")
-        for name in ("min_confidence", "min_detection_rate"):
+        if not (math.isfinite(self.noise_k) and self.noise_k >= 0):
+            raise ConfigError(f"[kbswing] noise_k must be >= 0, got {self.noise_k!r}.")
+        for name in (
+            "min_confidence",
+            "min_detection_rate",
+            "max_noise_margin_fraction",
+            "max_jitter_fraction",
+        ):
             value = getattr(self, name)
             if not 0 <= value <= 1:
                 raise ConfigError(f"[kbswing] {name} must be within 0..1, got {value!r}.")
