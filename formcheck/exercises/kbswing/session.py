@@ -119,13 +119,16 @@ _NOISE_SIGNALS: dict[str, tuple[str, str]] = {
     "shoulder": ("arm angle", "deg"),
     "hip": ("hip angle", "deg"),
     "knee": ("knee angle", "deg"),
-    "ankle_rise": ("ankle height", "torso lengths"),
+    "ankle_y": ("ankle height", "px"),
     "ankle_toe": ("ankle height over the toes", "torso lengths"),
     "heel": ("heel height", "foot lengths"),
     "hip_dx": ("hips' place over the ankles", "torso lengths"),
 }
 # Derived from two tracked signals (squatting): how a reason names it.
-_DERIVED_NAMES: dict[str, tuple[str, str]] = {"ratio": ("knee-to-hip bend ratio", "")}
+_DERIVED_NAMES: dict[str, tuple[str, str]] = {
+    "ratio": ("knee-to-hip bend ratio", ""),
+    "ankle_rise": ("ankle height", "torso lengths"),
+}
 # robust_sigma of a signal's frame-to-frame changes reads white noise of s as sqrt(3) s:
 # those changes' own changes (second differences) have a spread of sqrt(6) s, and
 # robust_sigma divides by sqrt(2).
@@ -393,10 +396,7 @@ class SwingSession(RuleSession):
         if row is None or row[_C["side"]] <= 0:
             self.noise.add(t, None)
             return
-        values = {name: row[_C[name]] for name in _NOISE_SIGNALS if name in _C}
-        torso = row[_C["torso"]]
-        values["ankle_rise"] = row[_C["ankle_y"]] / torso if torso > 0 else math.nan
-        self.noise.add(t, values)
+        self.noise.add(t, {name: row[_C[name]] for name in _NOISE_SIGNALS})
 
     def _noise(
         self, rep: _RepState, code: str, name: str, limit: float, sigma: float | None = None
@@ -412,8 +412,8 @@ class SwingSession(RuleSession):
             rep.skip(
                 code,
                 f"the {words} jittered by +-{sigma:.{digits}f} {unit} between frames against a "
-                f"limit of {limit:.{digits}f}: too unsteady to tell a fault from noise (film "
-                "closer, side-on, in good light)".replace("  ", " "),
+                f"limit of {limit:.{digits}f} {unit}: too unsteady to tell a fault from noise "
+                "(film closer, side-on, in good light)".replace(" :", ":").replace("  ", " "),
             )
             return None
         return sigma, noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * limit)
@@ -913,9 +913,12 @@ class SwingSession(RuleSession):
             "ankle_toe": cfg.ankle_toe_rise,
             "heel": cfg.heel_rise_delta,
         }
-        sigmas: dict[str, float] = {}
+        # The ankle's rise is read in the top's torso length (one steady number): its jitter
+        # is the ankle point's own, in those units.
+        ref_torso = phase.foot_ref[1]
+        sigmas = {"ankle_rise": self.noise.sigma("ankle_y") / ref_torso}
         for name, limit in limits.items():
-            noise = self._noise(rep, "on_toes", name, limit)
+            noise = self._noise(rep, "on_toes", name, limit, sigmas.get(name))
             if noise is None:
                 return []
             sigmas[name] = noise[0]
