@@ -51,6 +51,15 @@ class SwingConfig:
     lean_back_alone_deg: float = 16.0
     # Degrees past the threshold that count as fully severe.
     lean_back_span_deg: float = 15.0
+    # The personal baseline (kbswing/baseline.py). The lean a good top reads for the
+    # population, deg behind vertical: the median of the labelled-good real swings' own
+    # medians (4-rep track 9.7, igor track 3.4, 20 s TF.js track -0.2, MuscleWiki GIF 8.8;
+    # in-sample: the same four). A person's own good swings set top_lean_offset_deg (their
+    # top's median minus this) and hips_through_offset (their top's median hip line), and the
+    # readings are judged after subtracting them, so every level keeps its margin.
+    top_lean_neutral_deg: float = 6.0
+    top_lean_offset_deg: float = 0.0
+    hips_through_offset: float = 0.0
 
     # --- on_toes ----------------------------------------------------------------------------
     # Judged only from a view at least this side-on (the view confidence of the backswing's
@@ -210,6 +219,9 @@ class SwingConfig:
         for name, value in positive.items():
             if not (math.isfinite(value) and value > 0):
                 raise ConfigError(f"[kbswing] {name} must be a positive number, got {value!r}.")
+        for name in ("top_lean_neutral_deg", "top_lean_offset_deg", "hips_through_offset"):
+            if not math.isfinite(getattr(self, name)):
+                raise ConfigError(f"[kbswing] {name} must be a finite number.")
         if not (math.isfinite(self.noise_k) and self.noise_k >= 0):
             raise ConfigError(f"[kbswing] noise_k must be >= 0, got {self.noise_k!r}.")
         for name in (

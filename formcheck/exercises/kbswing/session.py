@@ -684,10 +684,16 @@ class SwingSession(RuleSession):
         okl = ok & np.isfinite(line)
         through = -_sustained(t[okl], line[okl], cfg.min_fault_ms, high=False) if okl.any() else 0
         through = float(through) if math.isfinite(through) else 0.0
+        # The rep's metrics are the readings as measured (what a baseline is read from); they
+        # are judged against the person's own neutral, when a baseline set one.
         rep.metrics["top_lean_back_deg"] = back
         rep.metrics["top_hips_through"] = through
         if noise is None:
             return None
+        raw_back, raw_through = back, through
+        back -= cfg.top_lean_offset_deg
+        through -= cfg.hips_through_offset
+        lean = lean + cfg.top_lean_offset_deg  # the frames' lean after the offset (+ forward)
         rep.judged.add("leaning_back")
         # Each reading must pass its limit by more than its own jitter (noise_k of them).
         line_sigma = self.noise.sigma("hip_line")
@@ -718,6 +724,12 @@ class SwingSession(RuleSession):
         if arched:
             thresholds["hips_through"] = cfg.hips_through
             measured["hips_through_noise_margin"] = margins["hips_through"]
+        if cfg.top_lean_offset_deg or cfg.hips_through_offset:
+            # Judged against the person's own neutral: the offsets and the readings as measured.
+            thresholds["top_lean_offset_deg"] = cfg.top_lean_offset_deg
+            thresholds["hips_through_offset"] = cfg.hips_through_offset
+            measured["lean_back_measured_deg"] = raw_back
+            measured["hips_through_measured"] = raw_through
         return self._fault(
             "leaning_back",
             rep,
