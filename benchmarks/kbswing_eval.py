@@ -298,6 +298,8 @@ def manifest_clips(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
             f"notes={sorted({n.code for n in result.notes}) or 'none'}"
         )
         _per_rep_measures(result)
+        if result.assessable:
+            _lean_margin(result, rule.config)
 
 
 # ----------------------------------------------------------------------------- sweeps

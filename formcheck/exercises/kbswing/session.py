@@ -48,6 +48,17 @@ held for ``min_fault_ms``:
   hips going back: ``knee_flexion / hip_flexion`` >= ``squat_ratio`` with at least
   ``squat_min_knee_deg`` of knee bend.
 
+**Noise**: each judged signal's jitter is measured from the signal itself over the last few
+seconds (:class:`_Noise`). A reading counts past its limit only by more than ``noise_k`` of
+its jitters (capped at a share of the limit, so a clear fault is never hidden), the fault's
+confidence drops with the jitter, and a check whose signal jitters by too large a part of its
+limit is not judged on that rep, with the reason (the evidence holds the jitter and margin).
+
+**Personal baseline**: ``top_lean_offset_deg`` and ``hips_through_offset`` (set from a good
+set of the same person and camera, :mod:`formcheck.exercises.kbswing.baseline`) are
+subtracted from the top's lean and hip line before they are judged; the rep's metrics keep
+the readings as measured.
+
 A backswing is judged only when it starts from a top and lasts at most ``max_backswing_s``:
 the set-up before the first hike (bell on the floor, arms reaching for it, knees bent more by
 design) is not judged for ``squatting``, ``on_toes`` or the arms' timing.
