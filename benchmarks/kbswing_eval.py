@@ -76,7 +76,7 @@ EXTRA_MEASURES = {
 }
 # Each check's jitter, as the rule measured it on the rep (SwingConfig.noise_k).
 JITTER = {
-    "leaning_back": ("top_lean_jitter_deg",),
+    "leaning_back": ("top_lean_jitter_deg", "top_hip_line_jitter"),
     "on_toes": ("bottom_ankle_jitter", "bottom_ankle_toe_jitter", "bottom_heel_jitter"),
     "arms_lifting": ("top_wrist_jitter",),
     "squatting": ("bottom_ratio_jitter",),
@@ -184,9 +184,8 @@ def _lean_margin(result, cfg: SwingConfig) -> None:
         through = m.get("top_hips_through", np.nan) - cfg.hips_through_offset
         lean_room = cfg.lean_back_deg + margin(sigma, cfg.lean_back_deg) - back
         alone_room = cfg.lean_back_alone_deg + margin(sigma, cfg.lean_back_alone_deg) - back
-        # The hips' line jitter is not stored per rep: its limit without a margin (the
-        # smaller room, so the figure never flatters the rule).
-        through_room = cfg.hips_through - through
+        line_sigma = m.get("top_hip_line_jitter", np.nan)
+        through_room = cfg.hips_through + margin(line_sigma, cfg.hips_through) - through
         rows.append((r.index, back, sigma, lean_room, through_room, alone_room))
     if not rows:
         print("    leaning_back margin: no judged top")

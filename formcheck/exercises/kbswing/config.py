@@ -173,7 +173,12 @@ class SwingConfig:
         # margin over the good swings (see lean_back_deg).
         Strictness.STRICT: {
             "lean_back_deg": 9.0,
-            "hips_through": 0.03,
+            # The 4-rep good track's tightest top reads 10.6 deg with the hips 0.033 through
+            # (jitter 0.002): at 0.03 its note hung on the noise margin (room 0.0004); 0.04
+            # leaves it 0.010 (in-sample). The rendered strict lean sweep is unchanged
+            # (notes from 10 deg on exact landmarks, 15 through the model; benchmarks/
+            # kbswing_eval.py --strictness strict).
+            "hips_through": 0.04,
             "lean_back_alone_deg": 12.0,
             # on_toes: the foot readings a little lower; ankle_toe_rise and hips_forward_dx
             # stay as standard, as going further flags reps of the good igor track (0.035 or

@@ -708,6 +708,7 @@ class SwingSession(RuleSession):
         rep.judged.add("leaning_back")
         # Each reading must pass its limit by more than its own jitter (noise_k of them).
         line_sigma = self.noise.sigma("hip_line")
+        rep.metrics["top_hip_line_jitter"] = line_sigma
         margins = {
             "lean_back_deg": noise[1],
             "lean_back_alone_deg": self._margin(sigma, cfg.lean_back_alone_deg),
