@@ -76,10 +76,12 @@ class SwingConfig:
     # tracks and the MuscleWiki GIF. The model reads a heel lift poorly (it lifts the whole
     # foot, toe point included, or sinks the toe point in a deep hinge), and each real good
     # swing passes some of the four readings from model noise alone, each a different one:
-    # only their agreement counts. With these values a rendered heel lift is flagged from 5 cm
-    # on exact landmarks and from 4 cm through the model (3 reps in 4 at 4 and 5 cm, all from
-    # 6 cm); no rep of a real or rendered good swing is, through full or lite. The margins are
-    # small (~0.01 on the igor track), as the model gives little more to work with.
+    # only their agreement counts. With these values and the noise margins (below) a rendered
+    # heel lift is flagged on every rep from 6 cm on exact landmarks (1 in 5 at 5 cm) and from
+    # 5 cm through the model (1 in 5 at 4 cm; before the margins 4 of 5: its ankle over the
+    # toes read 0.04, on the limit); no rep of a real or rendered good swing is, through full
+    # or lite. The margins are small (~0.01 on the igor track), as the model gives little more
+    # to work with.
     # 1. Ankle risen in the image since the top just before (exact: ~0.013 per cm of heel
     #    lift; model ~0.02 per cm, flat feet 0.02; real good up to 0.09, the 4-rep track 0.06).
     #    Needs a camera steady over one rep, not more.
