@@ -20,6 +20,14 @@
    clips are cached under a fingerprint of the rendered motion, so a renderer change is
    never scored from a stale clip. SwingConfig's on_toes thresholds are set for the default
    (full) model; BlazePose lite reads phantom heel lifts into flat-footed hinges.
+   The leaning_back sweep has a "personal" column: the rule with the neutral its own
+   baseline reads from the sweep's 0-degree (good) clip, as ``--baseline`` would.
+
+Every real track and clip also prints each signal's jitter (the rule's own estimate, see
+``SwingConfig.noise_k``) and the leaning_back margin: how far its worst good top stays below
+the limit plus the noise margin, on the lean and on the hips' line (in-sample: these clips
+are those the limits were placed on). "Personal baseline (held-out)" takes the neutral from
+the first half of each good track and judges the second half of the same set with it.
 
 Pose-model runs are cached as .npz in --cache, so a second run only re-scores.
 """
@@ -65,6 +73,13 @@ MEASURES = {
 # Further per-rep readings printed next to the main one.
 EXTRA_MEASURES = {
     "on_toes": ("bottom_ankle_toe_rise", "bottom_heel_rise", "bottom_hip_ahead_of_ankle"),
+}
+# Each check's jitter, as the rule measured it on the rep (SwingConfig.noise_k).
+JITTER = {
+    "leaning_back": ("top_lean_jitter_deg", "top_hip_line_jitter"),
+    "on_toes": ("bottom_ankle_jitter", "bottom_ankle_toe_jitter", "bottom_heel_jitter"),
+    "arms_lifting": ("top_wrist_jitter",),
+    "squatting": ("bottom_ratio_jitter",),
 }
 SWEEPS = {
     "leaning_back": ("lean_back_deg", [0, 5, 10, 12, 15, 20, 25]),
@@ -115,7 +130,8 @@ def real_tracks(rule: KettlebellSwingRule) -> None:
             f"  {name}: view={result.view.view} (yaw {result.view.yaw_deg:.0f}), "
             f"assessable={result.assessable}, reps={result.summary.rep_count}, "
             f"tempo={_fmt(result.summary.mean_rep_s)} s/rep, "
-            f"faults={sorted(result.fault_codes) or 'none'}"
+            f"faults={sorted(result.fault_codes) or 'none'}, "
+            f"notes={sorted({n.code for n in result.notes}) or 'none'}"
         )
         print(f"    top frames: {tops}")
         gt_path = path.with_name(name.replace("_good.csv", "_groundtruth.json"))
@@ -130,17 +146,94 @@ def real_tracks(rule: KettlebellSwingRule) -> None:
         _per_rep_measures(result)
         through = [r.metrics.get("top_hips_through", np.nan) for r in result.reps]
         print(f"    {'':13s} {'top_hips_through':26s} worst {_fmt(np.nanmax(through), 3)}")
+        _lean_margin(result, rule.config)
 
 
 def _per_rep_measures(result) -> None:
     for code, key in MEASURES.items():
-        for k, name in enumerate((key, *EXTRA_MEASURES.get(code, ()))):
+        names = (key, *EXTRA_MEASURES.get(code, ()), *JITTER[code])
+        for k, name in enumerate(names):
             vals = [r.metrics.get(name, np.nan) for r in result.reps]
             worst = np.nanmax(vals) if np.isfinite(vals).any() else np.nan
             label = code if k == 0 else ""
+            digits = 3 if "jitter" in name and "deg" not in name else 2
             print(
-                f"    {label:13s} {name:26s} worst {_fmt(worst)}  per rep {[_fmt(v) for v in vals]}"
+                f"    {label:13s} {name:26s} worst {_fmt(worst, digits)}  "
+                f"per rep {[_fmt(v, digits) for v in vals]}"
             )
+    for code, why in result.not_judged.items():
+        print(f"    not judged: {code}: {why}")
+
+
+def _lean_margin(result, cfg: SwingConfig) -> None:
+    """leaning_back's margin on each judged good top: the limit plus the rule's noise margin
+    (from the jitter it measured on that rep) minus the reading, on the lean and on the hips'
+    line; the fault needs both (or the lean past lean_back_alone_deg). The smallest is shown."""
+    from formcheck.exercises.noise import noise_margin
+
+    def margin(sigma: float, limit: float) -> float:
+        return noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * limit)
+
+    rows = []
+    for r in result.reps:
+        m = r.metrics
+        if "top_lean_back_deg" not in m:
+            continue
+        sigma = m.get("top_lean_jitter_deg", np.nan)
+        back = m["top_lean_back_deg"] - cfg.top_lean_offset_deg
+        through = m.get("top_hips_through", np.nan) - cfg.hips_through_offset
+        lean_room = cfg.lean_back_deg + margin(sigma, cfg.lean_back_deg) - back
+        alone_room = cfg.lean_back_alone_deg + margin(sigma, cfg.lean_back_alone_deg) - back
+        line_sigma = m.get("top_hip_line_jitter", np.nan)
+        through_room = cfg.hips_through + margin(line_sigma, cfg.hips_through) - through
+        rows.append((r.index, back, sigma, lean_room, through_room, alone_room))
+    if not rows:
+        print("    leaning_back margin: no judged top")
+        return
+    worst = min(rows, key=lambda row: row[3])
+    print(
+        f"    leaning_back margin: tightest rep {worst[0]}: lean {worst[1]:.1f} deg (jitter "
+        f"+-{worst[2]:.2f}) vs limit {cfg.lean_back_deg:g} + noise margin "
+        f"{worst[3] + worst[1] - cfg.lean_back_deg:.2f} -> room {worst[3]:.1f} deg; "
+        f"hips' line room {min(row[4] for row in rows):.3f} body lengths; lean alone room "
+        f"{min(row[5] for row in rows):.1f} deg"
+    )
+
+
+def personal_baseline(rule: KettlebellSwingRule) -> None:
+    """Held-out: the neutral read on the first half of each good track (a set of the same
+    person and camera), the second half judged with it."""
+    from formcheck.exercises.baseline import BaselineUnusable
+    from formcheck.exercises.kbswing.baseline import swing_neutral
+
+    print("\n== Personal baseline (held-out: neutral from each good track's first half) ==")
+    if not KEYPOINTS.is_dir():
+        print(f"  skipped: {KEYPOINTS} is absent")
+        return
+    for name in TRACKS:
+        path = KEYPOINTS / name
+        if not path.is_file():
+            continue
+        series = SMOOTH.smooth(read_swing_track(path).series)
+        whole = rule.evaluate(series)
+        if len(whole.reps) < 4:
+            print(f"  {name}: {len(whole.reps)} reps, too few to split")
+            continue
+        cut = int(np.searchsorted(series.time_ms, whole.reps[len(whole.reps) // 2].start_ms))
+        base = rule.evaluate(series.slice(0, cut))
+        try:
+            neutral = swing_neutral(base, None, rule.config)
+        except BaselineUnusable as exc:
+            print(f"  {name}: baseline refused: it {exc}")
+            continue
+        personal = KettlebellSwingRule(neutral.apply(rule.config))
+        judged = personal.evaluate(series.slice(cut))
+        print(
+            f"  {name}: neutral {neutral.measured} -> offsets {neutral.overrides}; second half: "
+            f"reps={len(judged.reps)}, faults={sorted(judged.fault_codes) or 'none'}, "
+            f"notes={sorted({n.code for n in judged.notes}) or 'none'}"
+        )
+        _lean_margin(judged, personal.config)
 
 
 # ----------------------------------------------------------------------------- pose model
@@ -200,9 +293,12 @@ def manifest_clips(rule: KettlebellSwingRule, model: str, cache: Path) -> None:
         print(
             f"  {row['file']} ({row['view']}): view={result.view.view}, "
             f"assessable={result.assessable}, reps={result.summary.rep_count}, "
-            f"faults={bad or 'none'} ({'OK' if not bad else 'MISMATCH'})"
+            f"faults={bad or 'none'} ({'OK' if not bad else 'MISMATCH'}), "
+            f"notes={sorted({n.code for n in result.notes}) or 'none'}"
         )
         _per_rep_measures(result)
+        if result.assessable:
+            _lean_margin(result, rule.config)
 
 
 # ----------------------------------------------------------------------------- sweeps
@@ -232,6 +328,8 @@ def sweeps(
     print("  truth = share of reps the synthetic ground truth flags (its coaching thresholds);")
     print("  rule/true lm = share of judged reps the rule flags on the exact landmarks;")
     print("  rule/model = the same on the pose model's landmarks of the rendered clip.")
+    print("  leaning_back also: personal = the rule with the neutral read from the sweep's own")
+    print("  0-degree clip (the same camera and landmark source) as the person's baseline.")
     for code in codes:
         param, levels = SWEEPS[code]
         keys = (MEASURES[code], *EXTRA_MEASURES.get(code, ()))
@@ -240,12 +338,16 @@ def sweeps(
         print(
             f"  {param:>14s} | truth | {'measure(true lm)':>{width}s} rule(true lm) reps | "
             f"{'measure(model)':>{width}s} rule(model) reps"
+            + (" | personal(true lm) personal(model)" if code == "leaning_back" else "")
         )
+        personal: dict[str, KettlebellSwingRule | None] = {}
         for level in levels:
             motion = kettlebell_swing(reps=5, **{param: level})
             camera = side_camera(motion, size, yaw_deg=90)
             truth = ground_truth(motion, camera, size)
-            flag_t, meas_t, reps_t = _score(rule, truth.to_pose_series(), code)
+            true_series = truth.to_pose_series()
+            flag_t, meas_t, reps_t = _score(rule, true_series, code)
+            model_series_ = None
             line = (
                 f"  {level:14g} | {_fmt(_truth_per_rep(motion, code), 1):>5s} | "
                 f"{meas_t:>{width}s} {_fmt(flag_t, 1):>13s} {reps_t:4d} |"
@@ -261,9 +363,36 @@ def sweeps(
                         video = Path(tmp) / f"{key}.mp4"
                         render_clip(motion, camera, video, size=size, look=LOOKS["red"])
                         model_series(video, model, cache)
-                flag_m, meas_m, reps_m = _score(rule, PoseSeries.load(cached), code)
+                model_series_ = PoseSeries.load(cached)
+                flag_m, meas_m, reps_m = _score(rule, model_series_, code)
                 line += f" {meas_m:>{width}s} {_fmt(flag_m, 1):>11s} {reps_m:4d}"
+            if code == "leaning_back":
+                line += " |"
+                for source, series in (("true", true_series), ("model", model_series_)):
+                    if series is None:
+                        continue
+                    if level == levels[0]:
+                        personal[source] = _personal_rule(rule, series)
+                    own = personal.get(source)
+                    shown = _fmt(_score(own, series, code)[0], 1) if own else "refused"
+                    line += f" {shown:>{16 if source == 'true' else 15}s}"
             print(line, flush=True)
+
+
+def _personal_rule(rule: KettlebellSwingRule, series: PoseSeries) -> KettlebellSwingRule | None:
+    """The rule with the neutral its baseline reads from ``series`` (None: refused)."""
+    from formcheck.exercises.baseline import BaselineUnusable
+    from formcheck.exercises.kbswing.baseline import swing_neutral
+
+    base = rule.evaluate(SMOOTH.smooth(series))
+    if base.faults:
+        return None
+    try:
+        neutral = swing_neutral(base, None, rule.config)
+    except BaselineUnusable:
+        return None
+    print(f"  (personal neutral: {neutral.measured} -> {neutral.overrides})")
+    return KettlebellSwingRule(neutral.apply(rule.config))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -286,6 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"kbswing rule, {args.strictness} thresholds: {_thresholds(cfg)}")
     start = time.time()
     real_tracks(rule)
+    personal_baseline(rule)
     if args.model != "none":
         samples(rule, args.model, args.cache)
         manifest_clips(rule, args.model, args.cache)

@@ -48,6 +48,17 @@ held for ``min_fault_ms``:
   hips going back: ``knee_flexion / hip_flexion`` >= ``squat_ratio`` with at least
   ``squat_min_knee_deg`` of knee bend.
 
+**Noise**: each judged signal's jitter is measured from the signal itself over the last few
+seconds (:class:`_Noise`). A reading counts past its limit only by more than ``noise_k`` of
+its jitters (capped at a share of the limit, so a clear fault is never hidden), the fault's
+confidence drops with the jitter, and a check whose signal jitters by too large a part of its
+limit is not judged on that rep, with the reason (the evidence holds the jitter and margin).
+
+**Personal baseline**: ``top_lean_offset_deg`` and ``hips_through_offset`` (set from a good
+set of the same person and camera, :mod:`formcheck.exercises.kbswing.baseline`) are
+subtracted from the top's lean and hip line before they are judged; the rep's metrics keep
+the readings as measured.
+
 A backswing is judged only when it starts from a top and lasts at most ``max_backswing_s``:
 the set-up before the first hike (bell on the floor, arms reaching for it, knees bent more by
 design) is not judged for ``squatting``, ``on_toes`` or the arms' timing.
@@ -84,6 +95,7 @@ from formcheck.exercises.base import (
     SetSummary,
 )
 from formcheck.exercises.kbswing.config import SwingConfig
+from formcheck.exercises.noise import JitterTracker, noise_margin
 from formcheck.features.view import View
 
 FAULT_CODES: tuple[str, ...] = ("leaning_back", "on_toes", "arms_lifting", "squatting")
@@ -108,6 +120,59 @@ ADVICE: dict[str, str] = {
 
 # The views whose frames are judged (a front view only counts reps).
 _SIDE_VIEWS = (View.SIDE, View.SIDE_OBLIQUE, View.OBLIQUE, View.UNKNOWN)
+
+
+# The signals whose jitter the rule tracks (_Noise): what a reason calls each, and its unit.
+_NOISE_SIGNALS: dict[str, tuple[str, str]] = {
+    "lean": ("trunk lean", "deg"),
+    "hip_line": ("hips' offset from the body line", "body lengths"),
+    "wrist": ("wrist height", "torso lengths"),
+    "shoulder": ("arm angle", "deg"),
+    "hip": ("hip angle", "deg"),
+    "knee": ("knee angle", "deg"),
+    "ankle_y": ("ankle height", "px"),
+    "ankle_toe": ("ankle height over the toes", "torso lengths"),
+    "heel": ("heel height", "foot lengths"),
+    "hip_dx": ("hips' place over the ankles", "torso lengths"),
+}
+# Derived from two tracked signals (squatting): how a reason names it.
+_DERIVED_NAMES: dict[str, tuple[str, str]] = {
+    "ratio": ("knee-to-hip bend ratio", ""),
+    "ankle_rise": ("ankle height", "torso lengths"),
+}
+# robust_sigma of a signal's frame-to-frame changes reads white noise of s as sqrt(3) s:
+# those changes' own changes (second differences) have a spread of sqrt(6) s, and
+# robust_sigma divides by sqrt(2).
+_SECOND_DIFFERENCE = math.sqrt(3.0)
+
+
+class _Noise:
+    """Each signal's jitter over the last ``window_ms`` of side-on frames (causal).
+
+    A swing moves every signal fast (the trunk turns ~60 deg in half a second), so the
+    frame-to-frame changes that :func:`~formcheck.exercises.noise.robust_sigma` reads for a
+    still plank hold the motion itself. Their own changes (second differences) cancel any
+    steady motion, and at 30 fps even the turn at the top or the bottom adds well under a
+    degree, so the robust spread of those is the model's wobble: the trackers are fed each
+    signal's change since the frame before, and read back at ``1/sqrt(3)``.
+    """
+
+    def __init__(self, window_ms: float) -> None:
+        self._trackers = {name: JitterTracker(window_ms) for name in _NOISE_SIGNALS}
+        self._last = dict.fromkeys(_NOISE_SIGNALS, math.nan)
+
+    def add(self, t: float, values: dict[str, float] | None) -> None:
+        """One frame's values (None: a frame not judged, which breaks the differences)."""
+        for name, tracker in self._trackers.items():
+            value = values.get(name, math.nan) if values is not None else math.nan
+            last = self._last[name]
+            if math.isfinite(value) and math.isfinite(last):
+                tracker.add(t, value - last)
+            self._last[name] = value
+
+    def sigma(self, name: str) -> float:
+        """The signal's current jitter (one standard deviation); NaN while unknown."""
+        return self._trackers[name].sigma() / _SECOND_DIFFERENCE
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -282,6 +347,7 @@ class SwingSession(RuleSession):
         # heel_rise and ankle_above_toe at the tops: the feet-flat baselines
         self.top_heels: list[float] = []
         self.top_ankles: list[float] = []
+        self.noise = _Noise(config.noise_window_s * 1000.0)
 
     # ------------------------------------------------------------------ per frame
     def update(self, frame: FrameInput) -> list[Event]:
@@ -293,6 +359,7 @@ class SwingSession(RuleSession):
         self.last_ms = t
         out: list[Event] = []
         depth = math.nan
+        row: tuple[float, ...] | None = None
         if frame.detected:
             self.detected += 1
             view = frame.view if frame.view in self.view_counts else View.UNKNOWN
@@ -301,6 +368,7 @@ class SwingSession(RuleSession):
                 self.facing_sum += int(np.sign(frame.facing))
             row = self._row(frame, view)
             depth = row[_C["depth"]]
+        self._track_noise(t, row)
         self._check_gap(t, out)
         if not math.isfinite(depth):
             self.events.extend(out)
@@ -333,6 +401,44 @@ class SwingSession(RuleSession):
                 self._top_frame(phase, row, out)
         self.events.extend(out)
         return out
+
+    def _track_noise(self, t: float, row: tuple[float, ...] | None) -> None:
+        """Feed the jitter trackers a frame judged side-on (others break the series)."""
+        if row is None or row[_C["side"]] <= 0:
+            self.noise.add(t, None)
+            return
+        self.noise.add(t, {name: row[_C[name]] for name in _NOISE_SIGNALS})
+
+    def _noise(
+        self, rep: _RepState, code: str, name: str, limit: float, sigma: float | None = None
+    ) -> tuple[float, float] | None:
+        """The jitter of signal ``name`` and the margin a reading must pass ``limit`` by; None
+        (with the reason on the rep) when it jitters by too large a part of the limit."""
+        cfg = self.config
+        sigma = self.noise.sigma(name) if sigma is None else sigma
+        limit = abs(limit)
+        if math.isfinite(sigma) and sigma > cfg.max_jitter_fraction * limit:
+            words, unit = _NOISE_SIGNALS.get(name) or _DERIVED_NAMES[name]
+            digits = 0 if unit == "deg" else 2
+            rep.skip(
+                code,
+                f"the {words} jittered by +-{sigma:.{digits}f} {unit} between frames against a "
+                f"limit of {limit:.{digits}f} {unit}: too unsteady to tell a fault from noise "
+                "(film closer, side-on, in good light)".replace(" :", ":").replace("  ", " "),
+            )
+            return None
+        return sigma, noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * limit)
+
+    def _margin(self, sigma: float, limit: float) -> float:
+        cfg = self.config
+        return noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * abs(limit))
+
+    @staticmethod
+    def _steadiness(sigma: float, limit: float) -> float:
+        """A confidence factor: a shaky signal is less sure, even past its margin."""
+        if not math.isfinite(sigma) or limit == 0:
+            return 1.0
+        return float(np.clip(1.0 - sigma / abs(limit), 0.0, 1.0))
 
     def _top_frame(self, phase: _Phase, row: tuple[float, ...], out: list[Event]) -> None:
         wrist = row[_C["wrist"]]
@@ -545,20 +651,27 @@ class SwingSession(RuleSession):
         if ok.sum() < 2:
             rep.skip("arms_lifting", "wrists not visible at the top")
             return faults
+        noise = self._noise(rep, "arms_lifting", "wrist", cfg.wrist_above_shoulder)
+        if noise is None:
+            return faults
+        sigma, margin = noise
         rep.judged.add("arms_lifting")
         height = _sustained(t[ok], wrist[ok], cfg.min_fault_ms, high=True)
         rep.metrics["top_wrist_height"] = height
-        if height >= cfg.wrist_above_shoulder:
+        rep.metrics["top_wrist_jitter"] = sigma
+        limit = cfg.wrist_above_shoulder
+        if height >= limit + margin:
             conf = view_conf * float(np.median(side[ok, _C["vis_arms"]]))
+            conf *= self._steadiness(sigma, limit)
             fault = self._fault(
                 "arms_lifting",
                 rep,
                 t,
-                ok & (wrist >= cfg.wrist_above_shoulder),
-                _severity(height - cfg.wrist_above_shoulder, 0.5),
+                ok & (wrist >= limit + margin),
+                _severity(height - limit - margin, 0.5),
                 conf * min(1.0, ok.sum() / 3),
-                {"wrist_height": height},
-                {"wrist_height": cfg.wrist_above_shoulder},
+                {"wrist_height": height, "wrist_jitter": sigma, "wrist_noise_margin": margin},
+                {"wrist_height": limit},
                 ("wrist_height",),
             )
             if fault:
@@ -574,31 +687,69 @@ class SwingSession(RuleSession):
         if ok.sum() < 2:
             rep.skip("leaning_back", "shoulders or hips not visible at the top")
             return None
-        rep.judged.add("leaning_back")
+        noise = self._noise(rep, "leaning_back", "lean", cfg.lean_back_deg)
+        sigma = noise[0] if noise is not None else self.noise.sigma("lean")
+        rep.metrics["top_lean_jitter_deg"] = sigma
         back = -_sustained(t[ok], lean[ok], cfg.min_fault_ms, high=False)
         line = side[:, _C["hip_line"]]
         okl = ok & np.isfinite(line)
         through = -_sustained(t[okl], line[okl], cfg.min_fault_ms, high=False) if okl.any() else 0
         through = float(through) if math.isfinite(through) else 0.0
+        # The rep's metrics are the readings as measured (what a baseline is read from); they
+        # are judged against the person's own neutral, when a baseline set one.
         rep.metrics["top_lean_back_deg"] = back
         rep.metrics["top_hips_through"] = through
-        arched = back >= cfg.lean_back_deg and through >= cfg.hips_through
-        if not (arched or back >= cfg.lean_back_alone_deg):
+        if noise is None:
+            return None
+        raw_back, raw_through = back, through
+        back -= cfg.top_lean_offset_deg
+        through -= cfg.hips_through_offset
+        lean = lean + cfg.top_lean_offset_deg  # the frames' lean after the offset (+ forward)
+        rep.judged.add("leaning_back")
+        # Each reading must pass its limit by more than its own jitter (noise_k of them).
+        line_sigma = self.noise.sigma("hip_line")
+        rep.metrics["top_hip_line_jitter"] = line_sigma
+        margins = {
+            "lean_back_deg": noise[1],
+            "lean_back_alone_deg": self._margin(sigma, cfg.lean_back_alone_deg),
+            "hips_through": self._margin(line_sigma, cfg.hips_through),
+        }
+        arched = (
+            back >= cfg.lean_back_deg + margins["lean_back_deg"]
+            and through >= cfg.hips_through + margins["hips_through"]
+        )
+        alone = back >= cfg.lean_back_alone_deg + margins["lean_back_alone_deg"]
+        if not (arched or alone):
             return None
         threshold = cfg.lean_back_deg if arched else cfg.lean_back_alone_deg
-        over = ok & (-lean >= threshold)
+        margin = margins["lean_back_deg" if arched else "lean_back_alone_deg"]
+        over = ok & (-lean >= threshold + margin)
         conf = view_conf * float(np.median(side[ok, _C["vis_trunk"]])) * min(1.0, ok.sum() / 3)
+        conf *= self._steadiness(sigma, threshold)
+        # The evidence: each reading and its limit; beside them, the jitter and the margin the
+        # reading had to pass its limit by.
         thresholds = {"lean_back_deg": threshold}
+        measured = {"lean_back_deg": back, "hips_through": through}
+        measured["lean_noise_margin_deg"] = margin
+        if math.isfinite(sigma):
+            measured["lean_jitter_deg"] = sigma
         if arched:
             thresholds["hips_through"] = cfg.hips_through
+            measured["hips_through_noise_margin"] = margins["hips_through"]
+        if cfg.top_lean_offset_deg or cfg.hips_through_offset:
+            # Judged against the person's own neutral: the offsets and the readings as measured.
+            thresholds["top_lean_offset_deg"] = cfg.top_lean_offset_deg
+            thresholds["hips_through_offset"] = cfg.hips_through_offset
+            measured["lean_back_measured_deg"] = raw_back
+            measured["hips_through_measured"] = raw_through
         return self._fault(
             "leaning_back",
             rep,
             t,
             over,
-            _severity(back - threshold, cfg.lean_back_span_deg),
+            _severity(back - threshold - margin, cfg.lean_back_span_deg),
             conf,
-            {"lean_back_deg": back, "hips_through": through},
+            measured,
             thresholds,
             ("trunk_lean", "hip_line_offset") if arched else ("trunk_lean",),
         )
@@ -648,24 +799,31 @@ class SwingSession(RuleSession):
         ok = up & np.isfinite(shoulder) & (arr[:, _C["vis_arms"]] >= 0.3)
         if ok.sum() < 2:
             return None
+        limit = cfg.arm_lead_shoulder_deg
+        noise = self._noise(rep, "arms_lifting", "shoulder", limit)
+        if noise is None:
+            return None
+        sigma, margin = noise
         rep.judged.add("arms_lifting")
         lead = _sustained(t[ok], shoulder[ok], cfg.min_fault_ms, high=True)
         rep.metrics["upswing_shoulder_flexion_deg"] = lead
-        if lead < cfg.arm_lead_shoulder_deg:
+        if lead < limit + margin:
             return None
         conf = view_conf * float(np.median(arr[ok, _C["vis_arms"]])) * min(1.0, ok.sum() / 3)
+        conf *= self._steadiness(sigma, limit)
         return self._fault(
             "arms_lifting",
             rep,
             t,
-            ok & (shoulder >= cfg.arm_lead_shoulder_deg),
-            _severity(lead - cfg.arm_lead_shoulder_deg, 40.0),
+            ok & (shoulder >= limit + margin),
+            _severity(lead - limit - margin, 40.0),
             conf,
-            {"upswing_shoulder_flexion_deg": lead},
             {
-                "upswing_shoulder_flexion_deg": cfg.arm_lead_shoulder_deg,
-                "hip_flexion_deg": cfg.arm_lead_hip_deg,
+                "upswing_shoulder_flexion_deg": lead,
+                "shoulder_jitter_deg": sigma,
+                "shoulder_noise_margin_deg": margin,
             },
+            {"upswing_shoulder_flexion_deg": limit, "hip_flexion_deg": cfg.arm_lead_hip_deg},
             ("shoulder_flexion", "hip_flexion"),
         )
 
@@ -681,23 +839,46 @@ class SwingSession(RuleSession):
         if ok.sum() < 2:
             rep.skip("squatting", "hips, knees or ankles not visible at the bottom")
             return []
-        rep.judged.add("squatting")
         knee_b = float(np.median(knee[ok]))
         hip_b = float(np.median(hip[ok]))
         ratio = knee_b / hip_b if hip_b > 1.0 else math.nan
+        # The ratio's jitter from the two angles' (first-order propagation).
+        knee_sigma, hip_sigma = self.noise.sigma("knee"), self.noise.sigma("hip")
+        ratio_sigma = (
+            math.hypot(knee_sigma, ratio * hip_sigma) / hip_b
+            if math.isfinite(ratio) and hip_b > 0
+            else math.nan
+        )
+        noise = self._noise(rep, "squatting", "ratio", cfg.squat_ratio, ratio_sigma)
+        if noise is None:
+            return []
+        rep.judged.add("squatting")
+        margin = noise[1]
+        knee_margin = self._margin(knee_sigma, cfg.squat_min_knee_deg)
         rep.metrics["bottom_knee_flexion_deg"] = knee_b
         rep.metrics["bottom_knee_hip_ratio"] = ratio
-        if not (knee_b >= cfg.squat_min_knee_deg and ratio >= cfg.squat_ratio):
+        rep.metrics["bottom_ratio_jitter"] = ratio_sigma
+        if not (
+            knee_b >= cfg.squat_min_knee_deg + knee_margin and ratio >= cfg.squat_ratio + margin
+        ):
             return []
         conf = view_conf * float(np.median(arr[ok, _C["vis_legs"]])) * min(1.0, ok.sum() / 3)
+        conf *= self._steadiness(ratio_sigma, cfg.squat_ratio)
         fault = self._fault(
             "squatting",
             rep,
             t,
             ok,
-            _severity(ratio - cfg.squat_ratio, cfg.squat_span),
+            _severity(ratio - cfg.squat_ratio - margin, cfg.squat_span),
             conf,
-            {"knee_flexion_deg": knee_b, "hip_flexion_deg": hip_b, "knee_hip_ratio": ratio},
+            {
+                "knee_flexion_deg": knee_b,
+                "hip_flexion_deg": hip_b,
+                "knee_hip_ratio": ratio,
+                "knee_hip_ratio_jitter": ratio_sigma,
+                "knee_hip_ratio_noise_margin": margin,
+                "knee_noise_margin_deg": knee_margin,
+            },
             {"knee_hip_ratio": cfg.squat_ratio, "knee_flexion_deg": cfg.squat_min_knee_deg},
             ("knee_flexion", "hip_flexion"),
         )
@@ -750,6 +931,25 @@ class SwingSession(RuleSession):
         if len(self.top_heels) < 3 or len(self.top_ankles) < 3:
             rep.skip("on_toes", not_seen)
             return []
+        # Each foot reading's jitter: all three must be steady enough for their limits.
+        limits = {
+            "ankle_rise": cfg.ankle_rise,
+            "ankle_toe": cfg.ankle_toe_rise,
+            "heel": cfg.heel_rise_delta,
+        }
+        # The ankle's rise is read in the top's torso length (one steady number): its jitter
+        # is the ankle point's own, in those units.
+        ref_torso = phase.foot_ref[1]
+        sigmas = {"ankle_rise": self.noise.sigma("ankle_y") / ref_torso}
+        for name, limit in limits.items():
+            noise = self._noise(rep, "on_toes", name, limit, sigmas.get(name))
+            if noise is None:
+                return []
+            sigmas[name] = noise[0]
+        sigmas["hip_dx"] = self.noise.sigma("hip_dx")
+        margins = {name: self._margin(sigmas[name], limit) for name, limit in limits.items()}
+        margins["ankle_rise_alone"] = self._margin(sigmas["ankle_rise"], cfg.ankle_rise_alone)
+        margins["hip_dx"] = self._margin(sigmas["hip_dx"], cfg.hips_forward_dx)
         rep.judged.add("on_toes")
         ref_y, ref_torso = phase.foot_ref
         # Heights are measured in the torso length at the top: the upright trunk shows its
@@ -773,13 +973,19 @@ class SwingSession(RuleSession):
         rep.metrics["bottom_heel_rise"] = held["heel_rise"]
         rep.metrics["bottom_hip_ahead_of_ankle"] = forward
 
-        # Per frame: which path's foot readings all pass on it.
-        foot_up = (over_toe >= cfg.ankle_toe_rise) & (heel_up >= cfg.heel_rise_delta)
-        shift_f = foot_up & (lift >= cfg.ankle_rise)
-        alone_f = foot_up & (lift >= cfg.ankle_rise_alone)
+        rep.metrics["bottom_ankle_jitter"] = sigmas["ankle_rise"]
+        rep.metrics["bottom_ankle_toe_jitter"] = sigmas["ankle_toe"]
+        rep.metrics["bottom_heel_jitter"] = sigmas["heel"]
+
+        # Per frame: which path's foot readings all pass on it, each by more than its jitter.
+        foot_up = (over_toe >= cfg.ankle_toe_rise + margins["ankle_toe"]) & (
+            heel_up >= cfg.heel_rise_delta + margins["heel"]
+        )
+        shift_f = foot_up & (lift >= cfg.ankle_rise + margins["ankle_rise"])
+        alone_f = foot_up & (lift >= cfg.ankle_rise_alone + margins["ankle_rise_alone"])
         tt = t[ok]
         starts = np.zeros(0, dtype=np.intp)
-        if forward >= cfg.hips_forward_dx:  # NaN: not met
+        if forward >= cfg.hips_forward_dx + margins["hip_dx"]:  # NaN: not met
             starts = _held_windows(tt, shift_f[ok], cfg.min_fault_ms)
         with_shift = starts.size > 0
         if not with_shift:
@@ -787,6 +993,7 @@ class SwingSession(RuleSession):
             if starts.size == 0:
                 return []
         threshold = cfg.ankle_rise if with_shift else cfg.ankle_rise_alone
+        lift_margin = margins["ankle_rise" if with_shift else "ankle_rise_alone"]
         # The fault's evidence: each foot reading's lowest value over the one stretch where
         # the path held on every frame (so the three held together), the stretch with the
         # most ankle rise; each is thus at or past its threshold. The hips: their held value.
@@ -802,19 +1009,28 @@ class SwingSession(RuleSession):
             "ankle_toe_rise": cfg.ankle_toe_rise,
             "heel_rise": cfg.heel_rise_delta,
         }
+        measured["ankle_rise_noise_margin"] = lift_margin
+        measured["ankle_toe_rise_noise_margin"] = margins["ankle_toe"]
+        measured["heel_rise_noise_margin"] = margins["heel"]
         signals = ("ankle_y_px", "ankle_above_toe", "heel_rise")
         if with_shift:
             thresholds["hips_ahead_of_ankles"] = cfg.hips_forward_dx
+            measured["hips_ahead_noise_margin"] = margins["hip_dx"]
             signals += ("ankle_to_hip_dx",)
-        # Foot landmarks are the noisiest ones: the confidence says so.
+        for name in ("ankle_rise", "ankle_toe", "heel"):
+            if math.isfinite(sigmas[name]):
+                measured[f"{name}_jitter"] = sigmas[name]
+        # Foot landmarks are the noisiest ones: the confidence says so, and so does their
+        # measured jitter (the least steady of the three foot readings).
         conf = view_conf * float(np.median(arr[ok, _C["vis_feet"]])) * min(1.0, ok.sum() / 3)
         conf *= 0.85 if with_shift else 0.7
+        conf *= min(self._steadiness(sigmas[name], limit) for name, limit in limits.items())
         fault = self._fault(
             "on_toes",
             rep,
             t,
             ok & (shift_f if with_shift else alone_f),
-            _severity(measured["ankle_rise"] - threshold, 0.1),
+            _severity(measured["ankle_rise"] - threshold - lift_margin, 0.1),
             conf,
             measured,
             thresholds,

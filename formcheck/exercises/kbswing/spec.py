@@ -1,5 +1,6 @@
 """The kettlebell-swing plug-in: the Russian (two-handed, to chest height) swing."""
 
+from formcheck.exercises.kbswing.baseline import swing_neutral
 from formcheck.exercises.kbswing.config import SwingConfig
 from formcheck.exercises.kbswing.recognition import RECOGNIZER
 from formcheck.exercises.kbswing.session import KettlebellSwingRule
@@ -108,4 +109,5 @@ SPEC = ExerciseSpec(
     order=30,
     rule_type=KettlebellSwingRule,
     recognizer=RECOGNIZER,
+    neutral=swing_neutral,
 )
