@@ -121,6 +121,16 @@ class DeadliftConfig:
     min_chord_px: float = 40.0
     full_chord_px: float = 80.0
     min_judged_frames: int = 3  # loaded frames with a measurement, per pull or lowering
+    # Noise (formcheck.exercises.noise), per pull or lowering and per signal: the jitter is the
+    # robust frame-to-frame spread of the signal over the phase's loaded frames (the clip's
+    # earlier phases when it has too few). A reading counts only by how far it passes its
+    # limit beyond noise_k jitters, at most max_noise_margin_fraction of the limit's distance
+    # from neutral, as in the plank (so a clear fault is never hidden by a shaky measure).
+    # A signal whose jitter exceeds max_jitter_fraction of that distance is not judged: one
+    # frame's wobble spans the whole way from a flat back to the limit.
+    noise_k: float = 1.0
+    max_noise_margin_fraction: float = 0.5
+    max_jitter_fraction: float = 1.0
     # Confidence factor by the camera view (a 30-60 deg camera is oblique); the front factor is
     # never read: a front view cannot show rounding or the hinge, so it is not judged.
     view_confidence: ViewConfidence = ViewConfidence(side=1.0, oblique=0.6, unknown=0.5, front=0.0)

@@ -119,9 +119,14 @@ def deadlift_reps(
             k.to(1.2, bottom, spines[i], heads[i]).hold(0.15)
         k.to(1.1, STAND, 0.0, 0.0).hold(0.5)
         if from_floor:  # lower the bar back to the floor, back shaped as on the way up
-            k.to(1.2, bottom, spines[i], heads[i]).hold(0.5)
+            k.to(1.2, bottom, spines[i], heads[i])
             if i + 1 < reps:
-                k.to(0.2, bottom, spines[i + 1], heads[i + 1])
+                # At the floor the lifter sets the back for the next pull at once (0.2 s), and
+                # the rest at the floor before it is that pull's wedge: the rule judges the last
+                # floor_window_s before the bar leaves the floor with the pull.
+                k.to(0.2, bottom, spines[i + 1], heads[i + 1]).hold(0.3)
+            else:
+                k.hold(0.5)
     if stand_up is not None:
         if stand_up not in ("knees", "hanging"):
             raise ValueError(f"stand_up must be 'knees', 'hanging' or None, got {stand_up!r}")
