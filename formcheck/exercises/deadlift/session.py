@@ -749,19 +749,21 @@ class DeadliftSession(RuleSession):
         """The jitter of ``values`` (one signal over a phase's loaded frames, in time order),
         its noise margin and whether it is too unsteady for its limit ``span`` past neutral.
 
-        The phase's own jitter when it has enough frames (formcheck.exercises.noise.MIN_SAMPLES),
-        else the median over the clip's earlier phases; unknown (no margin) before any.
+        The jitter is the median over the clip's phases so far, this one included (each phase's
+        own with enough frames, formcheck.exercises.noise.MIN_SAMPLES): a single phase of 10-20
+        loaded frames can read a jittery signal as steady by chance, and one lowering read that
+        way must not escape the margin the clip's other phases need. Unknown (no margin) before
+        any phase had enough frames.
         """
         cfg = self.cfg
         if not math.isfinite(reading):
             return _Noise(math.nan, 0.0, 0.0, False)
-        sigma = robust_sigma(values)
-        if math.isfinite(sigma):
-            self._jitter[name].append(sigma)
-        elif self._jitter[name]:
-            sigma = float(np.median(self._jitter[name]))
-        if not math.isfinite(sigma):
+        own = robust_sigma(values)
+        if math.isfinite(own):
+            self._jitter[name].append(own)
+        if not self._jitter[name]:
             return _Noise(math.nan, 0.0, 0.0, False)
+        sigma = float(np.median(self._jitter[name]))
         margin = noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * span)
         relative = sigma / span
         if relative <= cfg.max_jitter_fraction:
