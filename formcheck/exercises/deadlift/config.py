@@ -89,13 +89,17 @@ class DeadliftConfig:
     # -- rounded back -----------------------------------------------------------------------
     # Only frames with the torso tipped this far carry a real bending load on the spine.
     loaded_lean_deg: float = 35.0
-    # Back bulge (chord lengths, deadlift_signals.back_bulge), the median over a phase's
-    # loaded frames. Calibrated on the rendered mannequin, whose spine flexion is known exactly
+    # Back bulge (chord lengths, deadlift_signals.back_bulge), the median over the heavier
+    # half of a phase's loaded frames (see DeadliftSession._judge_rounding). Calibrated on the rendered mannequin, whose spine flexion is known exactly
     # (benchmarks/deadlift_eval.py): a flat back reads ~0.006 (the same as the median real
     # lifter with a flat back) and the reading grows ~0.001 per degree of flexion (an even
     # bend predicts 0.0014/deg at the deepest frame; the median also sees the flexion fade as
     # the bar rises). The coaching cue flags a visibly rounded back, roughly 15-20 deg:
-    # 0.006 + 18 * 0.001 = 0.024. Full severity at ~40 deg.
+    # 0.006 + 18 * 0.001 = 0.024. Full severity at ~40 deg. Read on the heavier half the
+    # rendered sweep still grows ~0.001/deg (0.011 -> 0.053 from 0 to 40 deg, two looks),
+    # but one still pose at the floor now weighs more: the blue mannequin's 15-deg pose reads
+    # 0.036 and is flagged on 2 of 4 phases, its 20-deg pose 0.027 (not flagged); flagged
+    # from 20 (upper back) and 25 deg (even, lower back) on every look, never at 0-10.
     bulge_neutral: float = 0.006
     bulge_threshold: float = 0.024
     bulge_full: float = 0.045

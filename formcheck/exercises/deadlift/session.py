@@ -19,8 +19,18 @@ Coaching cues checked (docs/coaching-cues.md, "Deadlift"):
   too few pixels along the back) only the head signal is left: it must then pass that higher
   bar and the confidence drops. Only *loaded* frames count (torso tipped at least
   :attr:`DeadliftConfig.loaded_lean_deg` from vertical), per pull (including the floor break)
-  and per lowering, because flexion under load is what hurts. ``Fault.signals`` names the
-  signals past their own threshold; ``Fault.measured`` has both readings and evidences.
+  and per lowering, because flexion under load is what hurts; the outline is read on the
+  heavier half of them (tipped at least their median: the floor break, the bottom of a
+  lowering), so a back that rounds off the floor and straightens as the bar rises is not
+  outvoted by the straighter top of the pull. ``Fault.signals`` names the signals past their
+  own threshold; ``Fault.measured`` has both readings and evidences.
+
+  *Noise* (:mod:`formcheck.exercises.noise`): each signal's frame-to-frame jitter is measured
+  on the phase's loaded frames (the median over the clip's phases so far). A reading counts
+  only by how far it passes its limit beyond one jitter (``thresholds`` shows the margin,
+  ``measured`` the jitter), a jittery signal lowers the confidence, and a signal whose jitter
+  spans the whole way from neutral to its limit is left out; with neither signal left the
+  phase is "not judged" with the reason.
 
   The thresholds come from the coaching cue (a visibly rounded back, ~15-20 deg of spine
   flexion) through the rendered mannequin, whose flexion is known exactly; the lifter's own
