@@ -30,7 +30,9 @@
    table (every clip at one fixed factor, 0.5..1.6). Selection only covers this one knob: the
    signals themselves were designed on these clips, so the estimate is still optimistic.
    The statistics are those of :mod:`formcheck.apps.heldout`; the factor family is
-   :func:`formcheck.exercises.deadlift.tuning.scaled_config`.
+   :func:`formcheck.exercises.deadlift.tuning.scaled_config`. Last, the shipped thresholds
+   with the noise margin off, at one jitter (shipped) and at two, on every clip (not chosen
+   by the cross-validation: the margin is the plank's one jitter, fixed beforehand).
 
         python benchmarks/deadlift_eval.py --skip-samples --skip-sweep --cross-validate
 
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import re
 import sys
@@ -410,7 +413,23 @@ def cross_validation(cache: Path) -> dict:
         f"{near[2]:.3f}; positives without a score (misses at every scale): "
         f"{sum(1 for t, x in zip(truth, scores, strict=True) if t and np.isnan(x))}"
     )
+    # The noise margin (not chosen here: one jitter, capped at half the scale, as the plank):
+    # the shipped thresholds with the margin off, at one and at two jitters.
+    print("\n  noise margin (shipped thresholds; k jitters past the limit; 'off' = no margin")
+    print("  and no signal left out as too noisy):")
+    noise_table = {}
+    for name, kw in (("off", {"noise_k": 0.0, "max_jitter_fraction": 1e9}),
+                     ("k=1 (shipped)", {}), ("k=2", {"noise_k": 2.0})):  # fmt: skip
+        rule = DeadliftRule(dataclasses.replace(DeadliftConfig(), **kw))
+        pred = [
+            "rounded_back" in rule.evaluate(load_series(cache / f"{r['file']}.npz")).fault_codes
+            for r in cached
+        ]
+        c = f1_counts(list(zip(truth, pred, strict=True)))
+        noise_table[name] = c
+        print(f"    {name:14s} {_counts_text(c)}")
     return {
+        "noise": noise_table,
         "clips": len(cached),
         "groups": len(cv["folds"]),
         "missing": missing,

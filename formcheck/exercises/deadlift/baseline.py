@@ -25,10 +25,23 @@ MAX_BULGE_SHIFT = 0.010
 MAX_HEAD_SHIFT_DEG = 15.0
 
 
+# A rep's readings, as the rule stores them: per pull and per lowering (the bare name too).
+PHASE_PREFIXES = ("pull_", "lowering_", "")
+
+
+def _readings(result: ExerciseResult, name: str) -> list[float]:
+    return [
+        r.metrics[prefix + name]
+        for r in result.reps
+        for prefix in PHASE_PREFIXES
+        if prefix + name in r.metrics
+    ]
+
+
 def deadlift_neutral(result: ExerciseResult, measures, config: DeadliftConfig) -> Neutral:
     """The lifter's own flat-back outline and neck reading, from good reps."""
-    bulges = [r.metrics["back_bulge"] for r in result.reps if "back_bulge" in r.metrics]
-    heads = [r.metrics["head_drop_deg"] for r in result.reps if "head_drop_deg" in r.metrics]
+    bulges = _readings(result, "back_bulge")
+    heads = _readings(result, "head_drop_deg")
     if not bulges and not heads:
         raise BaselineUnusable(
             "has no rep where the back could be measured (film side-on, whole body in view)"

@@ -89,13 +89,17 @@ class DeadliftConfig:
     # -- rounded back -----------------------------------------------------------------------
     # Only frames with the torso tipped this far carry a real bending load on the spine.
     loaded_lean_deg: float = 35.0
-    # Back bulge (chord lengths, deadlift_signals.back_bulge), the median over a phase's
-    # loaded frames. Calibrated on the rendered mannequin, whose spine flexion is known exactly
+    # Back bulge (chord lengths, deadlift_signals.back_bulge), the median over the heavier
+    # half of a phase's loaded frames (see DeadliftSession._judge_rounding). Calibrated on the rendered mannequin, whose spine flexion is known exactly
     # (benchmarks/deadlift_eval.py): a flat back reads ~0.006 (the same as the median real
     # lifter with a flat back) and the reading grows ~0.001 per degree of flexion (an even
     # bend predicts 0.0014/deg at the deepest frame; the median also sees the flexion fade as
     # the bar rises). The coaching cue flags a visibly rounded back, roughly 15-20 deg:
-    # 0.006 + 18 * 0.001 = 0.024. Full severity at ~40 deg.
+    # 0.006 + 18 * 0.001 = 0.024. Full severity at ~40 deg. Read on the heavier half the
+    # rendered sweep still grows ~0.001/deg (0.011 -> 0.053 from 0 to 40 deg, two looks),
+    # but one still pose at the floor now weighs more: the blue mannequin's 15-deg pose reads
+    # 0.036 and is flagged on 2 of 4 phases, its 20-deg pose 0.027 (not flagged); flagged
+    # from 20 (upper back) and 25 deg (even, lower back) on every look, never at 0-10.
     bulge_neutral: float = 0.006
     bulge_threshold: float = 0.024
     bulge_full: float = 0.045
@@ -121,6 +125,16 @@ class DeadliftConfig:
     min_chord_px: float = 40.0
     full_chord_px: float = 80.0
     min_judged_frames: int = 3  # loaded frames with a measurement, per pull or lowering
+    # Noise (formcheck.exercises.noise), per pull or lowering and per signal: the jitter is the
+    # robust frame-to-frame spread of the signal over the phase's loaded frames (the clip's
+    # earlier phases when it has too few). A reading counts only by how far it passes its
+    # limit beyond noise_k jitters, at most max_noise_margin_fraction of the limit's distance
+    # from neutral, as in the plank (so a clear fault is never hidden by a shaky measure).
+    # A signal whose jitter exceeds max_jitter_fraction of that distance is not judged: one
+    # frame's wobble spans the whole way from a flat back to the limit.
+    noise_k: float = 1.0
+    max_noise_margin_fraction: float = 0.5
+    max_jitter_fraction: float = 1.0
     # Confidence factor by the camera view (a 30-60 deg camera is oblique); the front factor is
     # never read: a front view cannot show rounding or the hinge, so it is not judged.
     view_confidence: ViewConfidence = ViewConfidence(side=1.0, oblique=0.6, unknown=0.5, front=0.0)

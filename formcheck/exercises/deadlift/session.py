@@ -19,8 +19,18 @@ Coaching cues checked (docs/coaching-cues.md, "Deadlift"):
   too few pixels along the back) only the head signal is left: it must then pass that higher
   bar and the confidence drops. Only *loaded* frames count (torso tipped at least
   :attr:`DeadliftConfig.loaded_lean_deg` from vertical), per pull (including the floor break)
-  and per lowering, because flexion under load is what hurts. ``Fault.signals`` names the
-  signals past their own threshold; ``Fault.measured`` has both readings and evidences.
+  and per lowering, because flexion under load is what hurts; the outline is read on the
+  heavier half of them (tipped at least their median: the floor break, the bottom of a
+  lowering), so a back that rounds off the floor and straightens as the bar rises is not
+  outvoted by the straighter top of the pull. ``Fault.signals`` names the signals past their
+  own threshold; ``Fault.measured`` has both readings and evidences.
+
+  *Noise* (:mod:`formcheck.exercises.noise`): each signal's frame-to-frame jitter is measured
+  on the phase's loaded frames (the median over the clip's phases so far). A reading counts
+  only by how far it passes its limit beyond one jitter (``thresholds`` shows the margin,
+  ``measured`` the jitter), a jittery signal lowers the confidence, and a signal whose jitter
+  spans the whole way from neutral to its limit is left out; with neither signal left the
+  phase is "not judged" with the reason.
 
   The thresholds come from the coaching cue (a visibly rounded back, ~15-20 deg of spine
   flexion) through the rendered mannequin, whose flexion is known exactly; the lifter's own
@@ -85,6 +95,7 @@ from formcheck.exercises.deadlift.signals import (
     posterior_profile,
     ramp,
 )
+from formcheck.exercises.noise import noise_margin, robust_sigma
 from formcheck.features.view import View
 
 __all__ = ["VARIANTS", "DeadliftConfig", "DeadliftRule", "DeadliftSession"]
@@ -130,6 +141,17 @@ class _RepRecord:
     faults: list[str] = field(default_factory=list)
     # (wrist height, elbow flexion) just before the rise, hands on the bar: the set's reference.
     grip: tuple[float, float] = (math.nan, math.nan)
+
+
+@dataclass
+class _Noise:
+    """One rounded-back signal's jitter on a phase's loaded frames, and what follows from it."""
+
+    sigma: float  # robust frame-to-frame spread (NaN: unknown)
+    margin: float  # how far past its limit the reading must be (0 while unknown)
+    relative: float  # sigma / (limit - neutral), 0 while unknown
+    too_noisy: bool
+    reason: str = ""
 
 
 @dataclass
@@ -201,6 +223,9 @@ class DeadliftSession(RuleSession):
         self._last_valid_t = -math.inf
         self._last_valid_i = 0
         self._verdicts: dict[str, int] = {ROUNDED_BACK: 0, SQUATTING: 0}
+        # Each rounded-back signal's jitter on the phases judged so far: a phase too short to
+        # measure its own falls back on their median.
+        self._jitter: dict[str, list[float]] = {"bulge": [], "neck": []}
         self._now_ms = 0.0
         self._dt_s = 1.0 / 30.0
 
@@ -584,19 +609,43 @@ class DeadliftSession(RuleSession):
             # of the threshold's margin.
             bulge = np.full_like(bulge, np.nan)
         n_sil, n_lm = finite_count(bulge), finite_count(neck)
-        b_raw = finite_median(bulge) if n_sil >= cfg.min_judged_frames else math.nan
-        h_raw = finite_median(neck) if n_lm >= cfg.min_judged_frames else math.nan
+        # The outline is read where the back carries the most load: the loaded frames tipped
+        # at least as far as their median (the heavier half: the floor break of a pull, the
+        # bottom of a lowering). A back that rounds off the floor and straightens as the bar
+        # rises is still a rounded back; over all loaded frames the straighter top half would
+        # outvote it. The head keeps all loaded frames (its neutral, lifters looking ahead, was
+        # read on them), and both signals' jitter is measured on all loaded frames.
+        lean = np.asarray([fr.cols["lean"][i] for i in idx])
+        b_raw = self._phase_reading(bulge, lean >= np.median(lean))
+        h_raw = self._phase_reading(neck, np.ones(idx.size, dtype=bool))
         # As read, in the rep's metrics (a personal baseline measures them); judged after the
         # person's own offsets from the population's neutral (0 without a baseline).
         b = b_raw - cfg.bulge_offset
         h = h_raw - cfg.head_drop_offset_deg
-        e_sil = ramp(b, cfg.bulge_neutral, cfg.bulge_threshold)
-        e_lm = ramp(h, cfg.head_drop_neutral_deg, cfg.head_drop_threshold_deg)
         if math.isfinite(b):
             metrics["back_bulge"] = b_raw
             metrics["spine_flexion_est_deg"] = max(0.0, b - cfg.bulge_neutral) / BULGE_PER_DEG
         if math.isfinite(h):
             metrics["head_drop_deg"] = h_raw
+        # Noise: each signal's jitter on these frames (formcheck.exercises.noise). A reading
+        # counts only by how far it passes its limit beyond noise_k jitters, and a signal that
+        # jitters by more than max_jitter_fraction of its scale (neutral -> limit) is left out.
+        noise = {
+            name: self._signal_noise(name, values, reading, span)
+            for name, values, reading, span in (
+                ("bulge", bulge, b, cfg.bulge_threshold - cfg.bulge_neutral),
+                ("neck", neck, h, cfg.head_drop_threshold_deg - cfg.head_drop_neutral_deg),
+            )
+        }
+        sil, lm = noise["bulge"], noise["neck"]
+        if math.isfinite(sil.sigma):
+            metrics["back_bulge_jitter"] = sil.sigma
+        if math.isfinite(lm.sigma):
+            metrics["head_drop_jitter_deg"] = lm.sigma
+        e_sil = math.nan if sil.too_noisy else ramp(b - sil.margin, cfg.bulge_neutral,
+                                                    cfg.bulge_threshold)  # fmt: skip
+        e_lm = math.nan if lm.too_noisy else ramp(h - lm.margin, cfg.head_drop_neutral_deg,
+                                                  cfg.head_drop_threshold_deg)  # fmt: skip
         if math.isfinite(e_sil) and math.isfinite(e_lm):
             w = cfg.silhouette_weight
             mixed = w * e_sil + (1.0 - w) * e_lm
@@ -609,14 +658,23 @@ class DeadliftSession(RuleSession):
                 agreement = 0.8
             else:
                 agreement = 0.6
+            unsteady = w * sil.relative + (1.0 - w) * lm.relative
         elif math.isfinite(e_sil):  # no head measurement: the outline alone, as above
-            score, agreement = e_sil / cfg.single_signal_factor, 0.7
+            score, agreement, unsteady = e_sil / cfg.single_signal_factor, 0.7, sil.relative
         elif math.isfinite(e_lm):  # no mask (or too few pixels): the head alone, as above
             score, agreement = e_lm / cfg.single_signal_factor, cfg.landmark_only_confidence
+            unsteady = lm.relative
         else:
-            not_judged[ROUNDED_BACK] = (
-                "the back's outline and the head could not be measured on the loaded frames"
-            )
+            too_noisy = [n.reason for n in (sil, lm) if n.too_noisy]
+            if too_noisy:
+                not_judged[ROUNDED_BACK] = (
+                    f"{' and '.join(too_noisy)}: too unsteady to tell rounding from noise (film "
+                    "closer, side-on, in good light)"
+                )
+            else:
+                not_judged[ROUNDED_BACK] = (
+                    "the back's outline and the head could not be measured on the loaded frames"
+                )
             return None
         metrics["rounded_back_score"] = score
         if score < 1.0:
@@ -628,7 +686,10 @@ class DeadliftSession(RuleSession):
         n = max(n_sil, n_lm)
         frames_factor = min(1.0, n / (2.0 * cfg.min_judged_frames))
         margin = 0.6 + 0.4 * clip01((score - 1.0) / 0.5)
-        confidence = view_factor * agreement * margin * frames_factor
+        # A shaky signal is less sure, even past its noise margin: down to half as sure at
+        # the jitter where it would no longer be judged.
+        steadiness = 1.0 - 0.5 * clip01(unsteady / cfg.max_jitter_fraction)
+        confidence = view_factor * agreement * margin * frames_factor * steadiness
         if phase.setup and cfg.variant != "romanian":
             confidence *= cfg.setup_confidence
         measured = {"score": score}
@@ -643,6 +704,9 @@ class DeadliftSession(RuleSession):
             thresholds["back_bulge"] = cfg.bulge_threshold
             if cfg.bulge_offset:
                 thresholds["bulge_offset"] = cfg.bulge_offset
+            if math.isfinite(sil.sigma):
+                measured["back_bulge_jitter"] = sil.sigma
+                thresholds["back_bulge_noise_margin"] = sil.margin
             if e_sil >= 1.0:
                 signals.append("silhouette")
         if math.isfinite(e_lm):
@@ -650,6 +714,9 @@ class DeadliftSession(RuleSession):
             thresholds["head_drop_deg"] = cfg.head_drop_threshold_deg
             if cfg.head_drop_offset_deg:
                 thresholds["head_drop_offset_deg"] = cfg.head_drop_offset_deg
+            if math.isfinite(lm.sigma):
+                measured["head_drop_jitter_deg"] = lm.sigma
+                thresholds["head_drop_noise_margin_deg"] = lm.margin
             if e_lm >= 1.0:
                 signals.append("landmarks")
         if not signals:  # neither alone, only together
@@ -678,6 +745,50 @@ class DeadliftSession(RuleSession):
             thresholds=thresholds,
             signals=tuple(signals),
         )
+
+    def _phase_reading(self, values: np.ndarray, heavy: np.ndarray) -> float:
+        """Median of ``values`` over the ``heavy`` frames, or over all of them when fewer than
+        :attr:`DeadliftConfig.min_judged_frames` heavy frames were measured; NaN when even all
+        of them are fewer."""
+        need = self.cfg.min_judged_frames
+        if finite_count(values[heavy]) >= need:
+            return finite_median(values[heavy])
+        return finite_median(values) if finite_count(values) >= need else math.nan
+
+    def _signal_noise(self, name: str, values: np.ndarray, reading: float, span: float) -> _Noise:
+        """The jitter of ``values`` (one signal over a phase's loaded frames, in time order),
+        its noise margin and whether it is too unsteady for its limit ``span`` past neutral.
+
+        The jitter is the median over the clip's phases so far, this one included (each phase's
+        own with enough frames, formcheck.exercises.noise.MIN_SAMPLES): a single phase of 10-20
+        loaded frames can read a jittery signal as steady by chance, and one lowering read that
+        way must not escape the margin the clip's other phases need. Unknown (no margin) before
+        any phase had enough frames.
+        """
+        cfg = self.cfg
+        if not math.isfinite(reading):
+            return _Noise(math.nan, 0.0, 0.0, False)
+        own = robust_sigma(values)
+        if math.isfinite(own):
+            self._jitter[name].append(own)
+        if not self._jitter[name]:
+            return _Noise(math.nan, 0.0, 0.0, False)
+        sigma = float(np.median(self._jitter[name]))
+        margin = noise_margin(sigma, cfg.noise_k, cfg.max_noise_margin_fraction * span)
+        relative = sigma / span
+        if relative <= cfg.max_jitter_fraction:
+            return _Noise(sigma, margin, relative, False)
+        if name == "bulge":
+            reason = (
+                f"the back's outline jittered by +-{sigma:.3f} chord lengths between frames "
+                f"against {span:.3f} from a flat back to the limit"
+            )
+        else:
+            reason = (
+                f"the head jittered by +-{sigma:.0f} deg between frames against {span:.0f} from "
+                "a neutral neck to the limit"
+            )
+        return _Noise(sigma, margin, relative, True, reason)
 
     def _judge_squat(
         self, phase: _Phase, metrics: dict[str, float], not_judged: dict[str, str]
@@ -904,6 +1015,7 @@ class _Snapshot:
     n_notes: int
     lowering_from: int | None
     verdicts: dict[str, int]
+    n_jitter: dict[str, int]
 
     @classmethod
     def of(cls, s: DeadliftSession) -> _Snapshot:
@@ -913,6 +1025,7 @@ class _Snapshot:
             len(s._phase_notes),
             s._lowering_from,
             dict(s._verdicts),
+            {name: len(values) for name, values in s._jitter.items()},
         )
 
     def restore(self, s: DeadliftSession) -> None:
@@ -922,6 +1035,8 @@ class _Snapshot:
         del s._phase_notes[self.n_notes :]
         s._lowering_from = self.lowering_from
         s._verdicts = self.verdicts
+        for name, n in self.n_jitter.items():
+            del s._jitter[name][n:]
 
 
 class DeadliftRule(ExerciseRule):

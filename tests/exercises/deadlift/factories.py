@@ -119,9 +119,14 @@ def deadlift_reps(
             k.to(1.2, bottom, spines[i], heads[i]).hold(0.15)
         k.to(1.1, STAND, 0.0, 0.0).hold(0.5)
         if from_floor:  # lower the bar back to the floor, back shaped as on the way up
-            k.to(1.2, bottom, spines[i], heads[i]).hold(0.5)
+            k.to(1.2, bottom, spines[i], heads[i])
             if i + 1 < reps:
-                k.to(0.2, bottom, spines[i + 1], heads[i + 1])
+                # At the floor the lifter sets the back for the next pull at once (0.2 s), and
+                # the rest at the floor before it is that pull's wedge: the rule judges the last
+                # floor_window_s before the bar leaves the floor with the pull.
+                k.to(0.2, bottom, spines[i + 1], heads[i + 1]).hold(0.3)
+            else:
+                k.hold(0.5)
     if stand_up is not None:
         if stand_up not in ("knees", "hanging"):
             raise ValueError(f"stand_up must be 'knees', 'hanging' or None, got {stand_up!r}")
@@ -171,8 +176,12 @@ def build_series(
     bulge_per_deg: float = 0.0015,
     thickness: float = 0.22,
     seed: int = 0,
+    profile_noise: float | None = None,
 ) -> PoseSeries:
     """A PoseSeries of the keyframed motion.
+
+    ``noise_px``: Gaussian jitter of the landmarks (pixels). ``profile_noise``: Gaussian jitter
+    of each back-outline sample (chord lengths); None: 0.004 with ``noise_px``, else none.
 
     ``view="front"`` turns the body to face the camera: left/right pairs spread across the
     image and the sagittal plane runs along depth, so only the vertical component of each
@@ -278,8 +287,10 @@ def build_series(
             1 - PROFILE_POSITIONS
         )
         anterior = np.full((n, PROFILE_POSITIONS.size), thickness + 0.05)
-        if noise_px:
-            posterior = posterior + rng.normal(0.0, 0.004, posterior.shape)
+        if profile_noise is None:
+            profile_noise = 0.004 if noise_px else 0.0
+        if profile_noise:
+            posterior = posterior + rng.normal(0.0, profile_noise, posterior.shape)
         # Row 0 is the side of rotate90(hip -> shoulder) on screen: the front when facing
         # right, the back when facing left (formcheck.features.silhouette / features conventions).
         rows = (anterior, posterior) if facing > 0 else (posterior, anterior)

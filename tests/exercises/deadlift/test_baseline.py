@@ -64,3 +64,15 @@ def test_no_measured_rep_cannot_serve_and_a_far_gaze_keeps_the_population_neck()
         deadlift_neutral(result_with([None], [None]), None, cfg)
     neutral = deadlift_neutral(result_with([0.006], [20.0]), None, cfg)  # looking far down
     assert "head_drop_neutral_deg" not in neutral.overrides
+
+
+def test_the_neutral_is_read_from_the_rules_own_rep_metrics():
+    """The rule stores each rep's readings per pull and lowering; a good rep's result serves."""
+    from formcheck.exercises.deadlift.session import DeadliftRule
+    from tests.exercises.deadlift.factories import build_series, deadlift_reps
+
+    cfg = DeadliftConfig()
+    result = DeadliftRule(cfg).evaluate(build_series(deadlift_reps(reps=3)))
+    assert result.reps and "pull_back_bulge" in result.reps[0].metrics
+    neutral = deadlift_neutral(result, None, cfg)
+    assert "bulge_offset" in neutral.overrides and "head_drop_offset_deg" in neutral.overrides
