@@ -9,11 +9,9 @@ import pytest
 
 from formcheck.cli.main import main
 from formcheck.engine.analyze import analyze_series
-from formcheck.engine.baseline import apply_baseline
-from formcheck.engine.options import make_options
-from formcheck.features.frame_input import measure_frames
 from formcheck.series.core import PoseSeries
 from formcheck.series.smoothing import smooth_offline
+from tests.baselines import judge, save_series
 from tests.exercises.kbswing.factories import swing_series
 from tests.exercises.plank.factories import plank_series
 
@@ -32,18 +30,7 @@ def files(tmp_path_factory):
         "front": plank_series(6, view="front", seed=3),
         "nobody": plank_series(6, missing_frames=1.0, seed=4),
     }
-    paths = {}
-    for name, series in made.items():
-        paths[name] = root / f"{name}.npz"
-        series.save(paths[name])
-    return paths
-
-
-def judge(clip_path, baseline):
-    series = smooth_offline(PoseSeries.load(clip_path))
-    measures = measure_frames(series)
-    result = analyze_series(series, "auto", None, measures=measures)
-    return apply_baseline(series, measures, result, make_options(baseline=str(baseline)))
+    return save_series(root, made)
 
 
 def test_a_good_baseline_removes_the_false_alarm(files):

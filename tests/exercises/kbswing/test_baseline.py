@@ -7,17 +7,15 @@ from __future__ import annotations
 import pytest
 
 from formcheck.engine.analyze import analyze_series
-from formcheck.engine.baseline import apply_baseline
-from formcheck.engine.options import make_options
 from formcheck.exercises.base import ExerciseResult, Rep
 from formcheck.exercises.baseline import BaselineUnusable
 from formcheck.exercises.kbswing.baseline import swing_neutral
 from formcheck.exercises.kbswing.config import SwingConfig
 from formcheck.exercises.kbswing.session import KettlebellSwingRule
 from formcheck.exercises.levels import slight_config
-from formcheck.features.frame_input import measure_frames
 from formcheck.series.core import PoseSeries
 from formcheck.series.smoothing import ButterworthSmoother, smooth_offline
+from tests.baselines import judge, save_series
 from tests.exercises.kbswing.factories import swing_series
 from tests.exercises.plank.factories import plank_series
 
@@ -117,18 +115,7 @@ def files(tmp_path_factory):
         "plank": plank_series(6, noise_px=1.0, seed=1),
         "front": swing_series(5, view="front", seed=3),
     }
-    paths = {}
-    for name, series in made.items():
-        paths[name] = root / f"{name}.npz"
-        series.save(paths[name])
-    return paths
-
-
-def judge(clip_path, baseline):
-    series = smooth_offline(PoseSeries.load(clip_path))
-    measures = measure_frames(series)
-    result = analyze_series(series, "auto", None, measures=measures)
-    return apply_baseline(series, measures, result, make_options(baseline=str(baseline)))
+    return save_series(root, made)
 
 
 def test_the_engine_uses_a_good_set_as_the_baseline(files):
