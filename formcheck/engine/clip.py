@@ -116,6 +116,10 @@ def cache_warning(cache: LandmarkCache, exc: OSError) -> str:
     )
 
 
+# Imports started by :func:`import_ahead`, by module, until the caller that needs one joins it.
+_imports_ahead: dict[str, threading.Thread] = {}
+
+
 def import_ahead(module: str) -> threading.Thread:
     """Import ``module`` on a thread of its own, now.
 
@@ -153,7 +157,7 @@ def raw_landmarks(
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
         log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
     if options.smooth:
-        import_ahead("formcheck.series.smoothing")
+        _imports_ahead["formcheck.series.smoothing"] = import_ahead("formcheck.series.smoothing")
     started = time.perf_counter()
     problems: list[str] = []
     series = pose_stage.extract_pose_series(
@@ -201,6 +205,11 @@ def analyze_clip(
             "Set those fields on the EngineOptions instead.",
         )
     raw = raw_landmarks(source, options, estimator=estimator)
+    # The import started beside the model is finished before this thread imports the module
+    # itself, so two threads never import it at once.
+    ahead = _imports_ahead.pop("formcheck.series.smoothing", None)
+    if ahead is not None:
+        ahead.join(timeout=60)
     from formcheck.series.smoothing import smooth_offline
 
     series = smooth_offline(raw.series) if options.smooth else raw.series

@@ -404,8 +404,13 @@ def extract_pose_series(
             return run_pose(frames, chunk_estimator, info, measures=measures, bar=bar)
 
         name = Path(source.info.name).name
-        with _progress(source.info.frame_count, name, progress) as bar:
-            series, problems = chunks.run_chunked(spec, clip, plan, open_kwargs, make, run, bar=bar)
+        try:
+            with _progress(source.info.frame_count, name, progress) as bar:
+                series, problems = chunks.run_chunked(
+                    spec, clip, plan, open_kwargs, make, run, bar=bar
+                )
+        finally:
+            _stop_scan(source)  # a no-op once the report has used it
         log.debug("pose stage: %d chunks %s", len(plan), plan)
         if warnings is not None:
             warnings.extend(problems)
@@ -431,9 +436,18 @@ def extract_pose_series(
             series = _with_damage(series, source)
     finally:
         source.close()
+        _stop_scan(source)
         if own_estimator and estimator is not None:
             estimator.close()
     return _smoothed(series) if options.smooth else series
+
+
+def _stop_scan(source: FrameSource) -> None:
+    """Stop a damage scan whose result was not used (the pass failed, or a chunk did): it
+    would otherwise decode the rest of the file in the background."""
+    scan = getattr(source, "damage_scan", None)
+    if scan is not None:
+        scan.cancel()
 
 
 def _smoothed(series: PoseSeries) -> PoseSeries:

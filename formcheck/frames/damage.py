@@ -115,7 +115,11 @@ def _write_back(lines: Iterable[str]) -> None:
 
 # --------------------------------------------------------------------------- video
 def pyav_damage(
-    path: Path, fps: float, first_index: int, last_index: int | None
+    path: Path,
+    fps: float,
+    first_index: int,
+    last_index: int | None,
+    stop: threading.Event | None = None,
 ) -> set[int] | None:
     """Indices of the frames of ``path`` within the range that FFmpeg flags corrupt (decoded
     with concealed errors), by a PyAV decode.
@@ -154,6 +158,8 @@ def pyav_damage(
                 return round((t - start) * fps)
 
             for packet in container.demux(stream):
+                if stop is not None and stop.is_set():
+                    return None  # cancelled: nothing to report
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError:
@@ -179,19 +185,22 @@ def pyav_damage(
     return within(damaged)
 
 
-# The lowest priority: the scan takes the CPU the landmarkers leave (they keep ~1.8 of 2 cores
-# busy), so it does not slow them; on a 35 s clip it was still done before they were (the pose
-# stage waited 0.00 s for it, `-v` logs the wait).
-SCAN_NICE = 19
+# A lower priority: the landmarkers keep most of the CPU (they keep ~1.8 of 2 cores busy), yet
+# the scan still gets a share (CFS weight 110 against 1024) and is done before them: on a 35 s
+# clip the pose stage waited 0.00 s for it (`-v` logs the wait). Not the lowest (19, weight
+# 15): a nice value cannot be lowered again without privileges, and on a host busy with other
+# work a starved scan would then run after the model at that weight.
+SCAN_NICE = 10
 
 
 class DamageScan:
     """:func:`pyav_damage` of a file's range, started on its own thread when the pose stage
     starts, so the second decode overlaps the model instead of following it.
 
-    The thread runs at the lowest scheduling priority (Linux: a per-thread nice value,
-    :data:`SCAN_NICE`; FFmpeg's own decode threads inherit it), so the landmarkers keep the
-    CPU; whatever is left when they finish runs then, and :meth:`result` waits for it.
+    The thread runs at a lower scheduling priority (Linux: a per-thread nice value,
+    :data:`SCAN_NICE`; FFmpeg's own decode threads inherit it), so the landmarkers keep most
+    of the CPU; :meth:`result` waits for whatever is left. :meth:`cancel` stops it where its
+    result will not be used (the pass failed), so no decode goes on in the background.
     """
 
     def __init__(
@@ -199,6 +208,7 @@ class DamageScan:
     ) -> None:
         self._args = (Path(path), float(fps), int(first_index), last_index)
         self._found: set[int] | None = None
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-damage-scan", daemon=True)
         self._thread.start()
 
@@ -206,7 +216,7 @@ class DamageScan:
         with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SCAN_NICE)
         try:
-            self._found = pyav_damage(*self._args)
+            self._found = pyav_damage(*self._args, stop=self._stop)
         except Exception as exc:  # a scan that fails says nothing; it never fails the clip
             log.debug("damage scan of %s failed: %s", self._args[0], exc)
 
@@ -216,6 +226,11 @@ class DamageScan:
         self._thread.join()
         log.debug("damage scan: waited %.2f s for it", time.perf_counter() - waited)
         return self._found
+
+    def cancel(self) -> None:
+        """Stop the scan (its result is then None) and wait for its thread to end."""
+        self._stop.set()
+        self._thread.join()
 
 
 def video_damage(

@@ -94,6 +94,25 @@ def test_the_scan_started_ahead_reports_what_a_scan_after_the_pass_does(tmp_path
     assert ahead == after and ahead.damaged_frames >= 1
 
 
+def test_a_cancelled_scan_stops_and_reports_nothing():
+    pytest.importorskip("av", reason="the damage scan decodes with PyAV (the video extra)")
+    import threading
+
+    from formcheck.frames.damage import DamageScan, pyav_damage
+
+    stop = threading.Event()
+    stop.set()
+    assert pyav_damage(DEADLIFT, 30.0, 0, None, stop=stop) is None  # stops at the first packet
+    assert pyav_damage(DEADLIFT, 30.0, 0, None) == set()  # not stopped: an intact clip
+    scan = DamageScan(DEADLIFT, 30.0)
+    scan.cancel()  # as the pose stage does when its pass failed: the thread has ended
+    assert not scan._thread.is_alive()
+    done = DamageScan(DEADLIFT, 30.0)
+    assert done.result() == set()
+    done.cancel()  # after the result was used: nothing changes
+    assert done.result() == set()
+
+
 def test_ffmpeg_chatter_stays_off_the_terminal(tmp_path, capfd):
     clip = overwrite_middle(DEADLIFT, tmp_path / "holed.mp4", 4000)
     read_all(clip)

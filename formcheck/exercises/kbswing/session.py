@@ -694,11 +694,13 @@ class SwingSession(RuleSession):
         line = side[:, _C["hip_line"]]
         okl = ok & np.isfinite(line)
         through = -_sustained(t[okl], line[okl], cfg.min_fault_ms, high=False) if okl.any() else 0
-        through = float(through) if math.isfinite(through) else 0.0
-        # The rep's metrics are the readings as measured (what a baseline is read from); they
-        # are judged against the person's own neutral, when a baseline set one.
+        measured_through = math.isfinite(through) and bool(okl.any())
+        through = float(through) if measured_through else 0.0  # unmeasured: judged as 0
+        # The rep's metrics are the readings as measured (what a baseline is read from; a hip
+        # line that was not measured is NaN there, not a real 0); they are judged against the
+        # person's own neutral, when a baseline set one.
         rep.metrics["top_lean_back_deg"] = back
-        rep.metrics["top_hips_through"] = through
+        rep.metrics["top_hips_through"] = through if measured_through else math.nan
         if noise is None:
             return None
         raw_back, raw_through = back, through

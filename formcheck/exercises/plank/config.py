@@ -181,6 +181,11 @@ class PlankConfig:
         Strictness.STRICT: {
             # The slight sag: past the good frames' outer 1% (-2.5 pooled; -2.2 and -2.1 per
             # source) by 2.5, so a note stays rare on good form and comes 3 before the fault.
+            # Trade-off (found in review): a body that is exactly straight *without* the
+            # model's usual offset reads -5 (the rendered mannequin's exact landmarks: -6), on
+            # this limit: such a reading gets a note at standard and a fault at strict. The
+            # model's own reading of a straight body is 0 here, 5 inside the limit; raising
+            # the note to 7 would leave a 7-8 band too narrow to mean anything.
             "hip_sag_deg": 5.0,
             "hip_pike_deg": 15.0,
             "head_hang_max_deg": 17.0,

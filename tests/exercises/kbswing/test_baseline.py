@@ -85,16 +85,34 @@ def tops(leans, through=0.0, hip=2.0):
 @pytest.mark.parametrize(
     ("result", "why"),
     [
-        (tops([13.0, 12.5, 14.0]), "leans back 13 deg at the top of its swings, past the limit"),
+        (
+            tops([13.0, 12.5, 14.0]),
+            "leans back 13 deg at the top of its swings, more than good swings do",
+        ),
         (tops([-6.0, -5.0, -7.0]), "finishes its swings 6 deg bent forward, not standing tall"),
         (tops([3.0, 4.0, 3.5], hip=25.0), "never straightens the hips at the top (25 deg"),
         (tops([3.0, 4.0, 3.5], through=0.06), "pushes the hips 0.06 body lengths through"),
         (tops([3.0, 4.0]), "shows the top of only 2 swings seen side-on"),
+        # Just under the fault limit (12) is still no good set's finish, whatever the preset.
+        (tops([11.5, 11.9, 11.7]), "leans back 12 deg at the top of its swings"),
     ],
 )
 def test_a_set_without_an_upright_finish_cannot_serve(result, why):
     with pytest.raises(BaselineUnusable, match=why.replace("(", r"\(")):
         swing_neutral(result, None, SwingConfig())
+
+
+def test_a_top_where_a_reading_was_not_measured_does_not_count_as_zero():
+    # The hip unseen at one top (NaN) must not make the lockout check pass by default, and a
+    # hip line not measured (NaN) is not a real 0 in the neutral's median.
+    unbent = tops([3.0, 4.0, 3.5, 3.2], hip=25.0)
+    unbent.reps[0].metrics["top_hip_flexion_deg"] = float("nan")
+    with pytest.raises(BaselineUnusable, match="never straightens the hips"):
+        swing_neutral(unbent, None, SwingConfig())
+    through = tops([3.0, 4.0, 3.5, 3.2], through=0.02)
+    through.reps[0].metrics["top_hips_through"] = float("nan")
+    neutral = swing_neutral(through, None, SwingConfig())
+    assert neutral.overrides["hips_through_offset"] == pytest.approx(0.02, abs=0.005)
 
 
 def test_the_real_good_tracks_can_serve():
