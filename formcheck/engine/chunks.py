@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import InputError
 from formcheck.frames import VideoFileSource, open_source
 from formcheck.frames.core import format_time
 from formcheck.pose.estimator import PoseEstimator
@@ -235,7 +235,9 @@ def run_chunked(
         for chunk, future in zip(chunks, futures, strict=True):
             try:
                 parts.append(future.result())
-            except FormcheckError as exc:
+            except InputError as exc:  # this part of the file could not be read
+                # A model that cannot be loaded (ModelError) or a bad option is no damaged
+                # part: it fails every chunk alike and is raised, for one clear message.
                 last = (clip.frames or chunk.first + 1) if chunk.stop is None else chunk.stop
                 positions = np.arange(chunk.first, max(last, chunk.first + 1))
                 times = np.array([clip.time_ms(int(p)) for p in positions])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -142,3 +143,19 @@ def test_unwritable_outputs_fail_before_any_work(tmp_path, capsys, args):
     assert code == 2
     assert stdout == ""  # nothing was analysed
     assert "Traceback" not in stderr and "internal error" not in stderr
+
+
+@pytest.mark.parametrize("problem", ["missing", "corrupt"])
+def test_a_bad_model_on_a_clip_long_enough_for_chunks_is_one_clear_error(tmp_path, capsys, problem):
+    # samples/plank_good.mp4 (8 s) is analysed in two chunks. A model that cannot be loaded
+    # fails every chunk alike: it must be the one clear error (exit 2), not two "parts could
+    # not be analysed" warnings and a verdict on nobody.
+    sample = Path(__file__).resolve().parents[2] / "samples" / "plank_good.mp4"
+    model = tmp_path / "pose_landmarker_full.task"
+    if problem == "corrupt":
+        model.write_bytes(b"PK\x03\x04 not really a bundle")
+    code, out, err = run(["analyze", sample, "--model", model, "--chunks", "2"], capsys)
+    assert code == 2
+    assert "could not be analysed" not in err + out
+    assert ("not found" if problem == "missing" else "corrupt") in err
+    assert "Traceback" not in err
