@@ -113,8 +113,8 @@ def _thresholds(cfg: SwingConfig) -> str:
 
 
 # ----------------------------------------------------------------------------- real tracks
-def real_tracks(rule: KettlebellSwingRule) -> None:
-    print("\n== Real keypoint tracks (labelled good) ==")
+def good_tracks():
+    """(name, smoothed series) of each labelled-good keypoint track present; says which are not."""
     if not KEYPOINTS.is_dir():
         print(f"  skipped: {KEYPOINTS} is absent")
         return
@@ -123,7 +123,12 @@ def real_tracks(rule: KettlebellSwingRule) -> None:
         if not path.is_file():
             print(f"  {name}: absent")
             continue
-        series = SMOOTH.smooth(read_swing_track(path).series)
+        yield name, SMOOTH.smooth(read_swing_track(path).series)
+
+
+def real_tracks(rule: KettlebellSwingRule) -> None:
+    print("\n== Real keypoint tracks (labelled good) ==")
+    for name, series in good_tracks():
         result = rule.evaluate(series)
         tops = [round(r.key_ms * series.fps / 1000) for r in result.reps]
         print(
@@ -134,7 +139,7 @@ def real_tracks(rule: KettlebellSwingRule) -> None:
             f"notes={sorted({n.code for n in result.notes}) or 'none'}"
         )
         print(f"    top frames: {tops}")
-        gt_path = path.with_name(name.replace("_good.csv", "_groundtruth.json"))
+        gt_path = (KEYPOINTS / name).with_name(name.replace("_good.csv", "_groundtruth.json"))
         if gt_path.is_file():
             gt = read_swing_groundtruth(gt_path)
             gt_tops = [m.frame_index for m in gt if m.position == "top"]
@@ -207,14 +212,7 @@ def personal_baseline(rule: KettlebellSwingRule) -> None:
     from formcheck.exercises.kbswing.baseline import swing_neutral
 
     print("\n== Personal baseline (held-out: neutral from each good track's first half) ==")
-    if not KEYPOINTS.is_dir():
-        print(f"  skipped: {KEYPOINTS} is absent")
-        return
-    for name in TRACKS:
-        path = KEYPOINTS / name
-        if not path.is_file():
-            continue
-        series = SMOOTH.smooth(read_swing_track(path).series)
+    for name, series in good_tracks():
         whole = rule.evaluate(series)
         if len(whole.reps) < 4:
             print(f"  {name}: {len(whole.reps)} reps, too few to split")
