@@ -85,6 +85,37 @@ class JitterTracker:
         return noise_margin(self.sigma(), k, cap)
 
 
+# robust_sigma of a signal's frame-to-frame changes reads white noise of s as sqrt(3) s: those
+# changes' own changes (second differences) have a spread of sqrt(6) s, and robust_sigma
+# divides by sqrt(2).
+SECOND_DIFFERENCE = math.sqrt(3.0)
+
+
+class MotionJitter:
+    """The jitter of a signal that moves fast, over the last ``window_ms`` (causal, per frame).
+
+    :class:`JitterTracker` reads a still signal (a plank hold): on a moving one (a swing turns
+    the trunk ~60 deg in half a second) its frame-to-frame changes hold the motion itself.
+    Their own changes (second differences) cancel any steady motion, and at 30 fps even a
+    turn adds well under a degree, so their robust spread is the model's wobble: the tracker
+    is fed the signal's change since the frame before and read back at ``1/sqrt(3)``.
+    """
+
+    def __init__(self, window_ms: float) -> None:
+        self._tracker = JitterTracker(window_ms)
+        self._last = math.nan
+
+    def add(self, time_ms: float, value: float) -> None:
+        """One frame's value (NaN: not measured, which breaks the differences)."""
+        if math.isfinite(value) and math.isfinite(self._last):
+            self._tracker.add(time_ms, value - self._last)
+        self._last = value
+
+    def sigma(self) -> float:
+        """The current jitter (one standard deviation); NaN while unknown."""
+        return self._tracker.sigma() / SECOND_DIFFERENCE
+
+
 def noise_margin(sigma: float, k: float, cap: float) -> float:
     """``k`` jitters, at most ``cap``: what a value must pass its limit by; 0 while the jitter
     is unknown (NaN)."""

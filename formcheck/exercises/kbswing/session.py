@@ -95,7 +95,7 @@ from formcheck.exercises.base import (
     SetSummary,
 )
 from formcheck.exercises.kbswing.config import SwingConfig
-from formcheck.exercises.noise import JitterTracker, noise_margin
+from formcheck.exercises.noise import MotionJitter, noise_margin
 from formcheck.features.view import View
 
 FAULT_CODES: tuple[str, ...] = ("leaning_back", "on_toes", "arms_lifting", "squatting")
@@ -140,39 +140,24 @@ _DERIVED_NAMES: dict[str, tuple[str, str]] = {
     "ratio": ("knee-to-hip bend ratio", ""),
     "ankle_rise": ("ankle height", "torso lengths"),
 }
-# robust_sigma of a signal's frame-to-frame changes reads white noise of s as sqrt(3) s:
-# those changes' own changes (second differences) have a spread of sqrt(6) s, and
-# robust_sigma divides by sqrt(2).
-_SECOND_DIFFERENCE = math.sqrt(3.0)
 
 
 class _Noise:
-    """Each signal's jitter over the last ``window_ms`` of side-on frames (causal).
-
-    A swing moves every signal fast (the trunk turns ~60 deg in half a second), so the
-    frame-to-frame changes that :func:`~formcheck.exercises.noise.robust_sigma` reads for a
-    still plank hold the motion itself. Their own changes (second differences) cancel any
-    steady motion, and at 30 fps even the turn at the top or the bottom adds well under a
-    degree, so the robust spread of those is the model's wobble: the trackers are fed each
-    signal's change since the frame before, and read back at ``1/sqrt(3)``.
-    """
+    """Each judged signal's jitter over the last ``window_ms`` of side-on frames (causal): a
+    swing moves every signal fast, so each is a :class:`~formcheck.exercises.noise.MotionJitter`
+    (the spread of its second differences)."""
 
     def __init__(self, window_ms: float) -> None:
-        self._trackers = {name: JitterTracker(window_ms) for name in _NOISE_SIGNALS}
-        self._last = dict.fromkeys(_NOISE_SIGNALS, math.nan)
+        self._signals = {name: MotionJitter(window_ms) for name in _NOISE_SIGNALS}
 
     def add(self, t: float, values: dict[str, float] | None) -> None:
         """One frame's values (None: a frame not judged, which breaks the differences)."""
-        for name, tracker in self._trackers.items():
-            value = values.get(name, math.nan) if values is not None else math.nan
-            last = self._last[name]
-            if math.isfinite(value) and math.isfinite(last):
-                tracker.add(t, value - last)
-            self._last[name] = value
+        for name, signal in self._signals.items():
+            signal.add(t, values.get(name, math.nan) if values is not None else math.nan)
 
     def sigma(self, name: str) -> float:
         """The signal's current jitter (one standard deviation); NaN while unknown."""
-        return self._trackers[name].sigma() / _SECOND_DIFFERENCE
+        return self._signals[name].sigma()
 
 
 # ----------------------------------------------------------------------------- helpers
