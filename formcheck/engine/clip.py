@@ -12,16 +12,14 @@ re-scoring with another strictness never runs the model.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formcheck.engine import pose_stage
+from formcheck.engine import imports, pose_stage
 from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options_token
 from formcheck.engine.options import EngineOptions, make_options
 from formcheck.errors import ConfigError
@@ -116,29 +114,6 @@ def cache_warning(cache: LandmarkCache, exc: OSError) -> str:
     )
 
 
-# Imports started by :func:`import_ahead`, by module, until the caller that needs one joins it.
-_imports_ahead: dict[str, threading.Thread] = {}
-
-
-def import_ahead(module: str) -> threading.Thread:
-    """Import ``module`` on a thread of its own, now.
-
-    Smoothing needs SciPy, whose import costs about a second of CPU; started when the pose
-    model starts, it is done by the time the landmarks are, instead of delaying the model's
-    start. A failed import here is left for the real import to raise in the caller's words.
-    """
-
-    def run() -> None:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # noqa: BLE001 - re-raised where the module is used
-            log.debug("import ahead of %s failed: %s", module, exc)
-
-    thread = threading.Thread(target=run, name="formcheck-import-ahead", daemon=True)
-    thread.start()
-    return thread
-
-
 def raw_landmarks(
     source, options: EngineOptions, *, estimator: PoseEstimator | None = None
 ) -> RawLandmarks:
@@ -156,8 +131,11 @@ def raw_landmarks(
             log.debug("landmark cache hit: %s (%s)", key.name, cache.root)
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
         log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
-    if options.smooth:
-        _imports_ahead["formcheck.series.smoothing"] = import_ahead("formcheck.series.smoothing")
+    # mediapipe first (the model waits for it), then SciPy (for smoothing, once the model runs).
+    imports.import_ahead(
+        (["formcheck.pose.backend"] if estimator is None else [])
+        + (["formcheck.series.smoothing"] if options.smooth else [])
+    )
     started = time.perf_counter()
     problems: list[str] = []
     series = pose_stage.extract_pose_series(
@@ -205,11 +183,7 @@ def analyze_clip(
             "Set those fields on the EngineOptions instead.",
         )
     raw = raw_landmarks(source, options, estimator=estimator)
-    # The import started beside the model is finished before this thread imports the module
-    # itself, so two threads never import it at once.
-    ahead = _imports_ahead.pop("formcheck.series.smoothing", None)
-    if ahead is not None:
-        ahead.join(timeout=60)
+    imports.wait("formcheck.series.smoothing")  # so two threads never import it at once
     from formcheck.series.smoothing import smooth_offline
 
     series = smooth_offline(raw.series) if options.smooth else raw.series

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from formcheck.engine import imports
 from formcheck.frames import Frame, FrameSource, VideoFileSource, open_source
 from formcheck.pose.estimator import PoseEstimator, PoseOptions
 from formcheck.pose.result import PoseResult
@@ -80,6 +81,7 @@ class EstimatorFactory:
         return f"{self.model.variant}:{self.model.sha256[:16]}"
 
     def __call__(self) -> PoseEstimator:
+        imports.wait("formcheck.pose.backend")  # if being imported ahead (engine.imports)
         from formcheck.pose.backend import MediaPipePoseEstimator
 
         return MediaPipePoseEstimator(replace(self.options, model=self.model.path))

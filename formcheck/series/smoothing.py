@@ -16,10 +16,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
-from scipy.signal import butter, sosfiltfilt
 
 from formcheck.errors import ConfigError, InputError
+from formcheck.series.filters import (
+    butter_lowpass_sos,
+    default_padlen,
+    pchip_interpolate,
+    sosfiltfilt,
+)
 from formcheck.series.landmarks import NUM_LANDMARKS
 
 if TYPE_CHECKING:
@@ -105,10 +109,12 @@ def _column_groups(finite: np.ndarray) -> list[np.ndarray]:
     Landmarks are nearly always missing together (no person in the frame), so this is
     usually one group and each run is filtered for all coordinates in one call.
     """
-    keys = np.packbits(finite, axis=0).T
-    _, inverse = np.unique(keys, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    return [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+    # Grouped by the bytes of each packed column: np.unique(axis=0) would sort the columns'
+    # patterns as structured rows, which took longer than filtering a long clip.
+    groups: dict[bytes, list[int]] = {}
+    for j, key in enumerate(np.packbits(finite, axis=0).T):
+        groups.setdefault(key.tobytes(), []).append(j)
+    return [np.array(cols, dtype=np.intp) for cols in groups.values()]
 
 
 def _fill_and_filter(
@@ -123,7 +129,7 @@ def _fill_and_filter(
     if out.shape[0] == 0 or out.shape[1] == 0:
         return out
     finite = np.isfinite(out)
-    padlen = _default_padlen(sos) if sos is not None else 0
+    padlen = default_padlen(sos) if sos is not None else 0
     for cols in _column_groups(finite):
         valid = finite[:, cols[0]]
         if not valid.any():
@@ -136,8 +142,7 @@ def _fill_and_filter(
             if missing.any():
                 t_run, good = time_ms[sel], valid[sel]
                 if interpolation == "pchip":
-                    interp = PchipInterpolator(t_run[good], block[good], axis=0)
-                    block[missing] = interp(t_run[missing])
+                    block[missing] = pchip_interpolate(t_run[good], block[good], t_run[missing])
                 else:
                     for j in range(block.shape[1]):
                         block[missing, j] = np.interp(t_run[missing], t_run[good], block[good, j])
@@ -145,12 +150,6 @@ def _fill_and_filter(
                 block = sosfiltfilt(sos, block, axis=0)
             out[sel, cols] = block
     return out
-
-
-def _default_padlen(sos: np.ndarray) -> int:
-    """The padlen ``scipy.signal.sosfiltfilt`` uses by default (a run must be longer)."""
-    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    return 3 * (2 * len(sos) + 1 - zeros)
 
 
 @dataclass(frozen=True)
@@ -167,10 +166,11 @@ class ButterworthSmoother:
     1. Gaps (NaN frames) whose missing frames cover at most ``max_gap_ms`` are filled by
        PCHIP interpolation (shape-preserving: it does not overshoot like a cubic spline).
        Gaps at the very start or end are never filled. Longer gaps stay NaN.
-    2. Each gap-free run is filtered on its own with ``scipy.signal.sosfiltfilt`` (zero phase,
-       odd-extension padding at the run's ends). A run of at most ``padlen`` frames (9 at the
-       default order 2, i.e. 0.3 s at 30 fps) is too short to pad and is left unfiltered, not
-       filtered with a shortened pad that would bend its ends.
+    2. Each gap-free run is filtered on its own with
+       :func:`~formcheck.series.filters.sosfiltfilt` (SciPy's ``sosfiltfilt`` redone in numpy:
+       zero phase, odd-extension padding at the run's ends). A run of at most ``padlen``
+       frames (9 at the default order 2, i.e. 0.3 s at 30 fps) is too short to pad and is
+       left unfiltered, not filtered with a shortened pad that would bend its ends.
     3. If the series' frame rate is so low that ``cutoff_hz >= 0.9 * Nyquist`` (fps/2), the
        filter could not remove anything useful and would ring, so filtering is skipped
        (gaps are still filled). The filter assumes roughly even frame spacing.
@@ -206,7 +206,7 @@ class ButterworthSmoother:
         nyquist = fps / 2.0
         if not np.isfinite(fps) or fps <= 0 or self.cutoff_hz >= 0.9 * nyquist:
             return None
-        return butter(self.order, self.cutoff_hz, btype="low", fs=fps, output="sos")
+        return butter_lowpass_sos(self.order, self.cutoff_hz, fps)
 
     def smooth(self, series: PoseSeries) -> PoseSeries:
         t = series.time_ms
@@ -221,8 +221,10 @@ class ButterworthSmoother:
                 arr.shape
             )
 
-        image = run(series.image, sos, "pchip")
-        world = run(series.world, sos, "pchip")
+        # Image and world coordinates go through one call: each column is filtered on its own,
+        # so the result is the same, and the filter's per-frame loop runs once, not twice.
+        coords = run(np.concatenate([series.image, series.world], axis=1), sos, "pchip")
+        image, world = np.split(coords, [series.image.shape[1]], axis=1)
         visibility = run(series.visibility, None, "linear")
         presence = run(series.presence, None, "linear")
 
