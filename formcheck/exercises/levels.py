@@ -17,6 +17,7 @@ slight level) and costs little: the rules are cheap next to the pose model.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from formcheck.exercises.base import (
@@ -91,6 +92,12 @@ class GradedSession(RuleSession):
         events = self.fault.update(frame)
         if self.slight is not None:
             self.slight.update(frame)
+        return events
+
+    def update_many(self, frames: Sequence[FrameInput]) -> list[Event]:
+        events = self.fault.update_many(frames)
+        if self.slight is not None:
+            self.slight.update_many(frames)
         return events
 
     def finish(self) -> ExerciseResult:
