@@ -4,6 +4,8 @@
 * Nothing outside an exercise's own folder names an exercise or one of its faults in code.
 * Rules never import cv2 or mediapipe, and loading the exercise registry loads neither; only
   the pose backend imports mediapipe.
+* Only the synthetic test-clip generator imports SciPy: an analysis never pays its import
+  (about a second of CPU; smoothing has its own filters, formcheck.series.filters).
 """
 
 from __future__ import annotations
@@ -110,6 +112,16 @@ def test_only_the_pose_backend_imports_mediapipe():
         if module.split(".")[0] == "mediapipe"
     }
     assert importers == {"pose/backend.py"}
+
+
+def test_only_the_synthetic_clip_generator_imports_scipy():
+    importers = {
+        str(path.relative_to(PACKAGE))
+        for path in modules()
+        for _, module in imported(path)
+        if module.split(".")[0] == "scipy"
+    }
+    assert importers <= {str(p.relative_to(PACKAGE)) for p in (PACKAGE / "synth").rglob("*.py")}
 
 
 def test_loading_every_exercise_loads_neither_cv2_nor_mediapipe():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from formcheck.engine import imports, pose_stage
+from formcheck.engine import pose_stage
 from formcheck.engine.cache import CacheKey, LandmarkCache, file_sha256, options_token
 from formcheck.engine.options import EngineOptions, make_options
 from formcheck.errors import ConfigError
@@ -131,11 +131,6 @@ def raw_landmarks(
             log.debug("landmark cache hit: %s (%s)", key.name, cache.root)
             return RawLandmarks(cached, cache_hit=True, cache_key=key.name)
         log.debug("landmark cache miss: %s (%s)", key.name, cache.root)
-    # mediapipe first (the model waits for it), then SciPy (for smoothing, once the model runs).
-    imports.import_ahead(
-        (["formcheck.pose.backend"] if estimator is None else [])
-        + (["formcheck.series.smoothing"] if options.smooth else [])
-    )
     started = time.perf_counter()
     problems: list[str] = []
     series = pose_stage.extract_pose_series(
@@ -183,7 +178,6 @@ def analyze_clip(
             "Set those fields on the EngineOptions instead.",
         )
     raw = raw_landmarks(source, options, estimator=estimator)
-    imports.wait("formcheck.series.smoothing")  # so two threads never import it at once
     from formcheck.series.smoothing import smooth_offline
 
     series = smooth_offline(raw.series) if options.smooth else raw.series

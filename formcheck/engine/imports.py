@@ -1,67 +1,48 @@
-"""Heavy modules imported ahead, one after another, on a thread of their own.
+"""mediapipe imported ahead, on a thread of its own, while the clip is being planned.
 
-A clip's first seconds are spent importing: mediapipe (about 0.7 s of CPU) before the pose
-model can start, SciPy (about a second) before the landmarks can be smoothed. Python imports
-hold the GIL, so two imports on two threads take as long as both in a row, and each delays the
-other: started side by side, the model's start slipped by most of a second (measured with
-per-thread CPU times on 2 cores). Imported ahead in the order they are needed, mediapipe is
-ready first and SciPy loads while the model runs, off the critical path.
+Importing mediapipe costs about 0.7 s of CPU before the pose model can start. The pose stage
+starts it here as soon as the clip has opened, so it overlaps the chunk readers finding their
+start frames (one decodes half the clip to get there) instead of following them. A thread that
+imports the module while this one is at it simply waits for it (Python's own per-module import
+lock), so callers import as usual.
 
-A failed import here is left for the real import to raise, in the caller's words; a caller
-that needs a module :func:`wait` s for it first, so two threads never import one module at once.
+One heavy import at a time: Python imports hold the GIL, and two on two threads (mediapipe and,
+before smoothing was done in numpy, SciPy) took as long as both in a row and each delayed the
+other; started side by side, the model's first frame slipped by most of a second (per-thread
+CPU times on 2 cores).
+
+The thread is not a daemon: a run that fails early (a missing model, a bad option) waits for the
+import to finish at exit instead of killing a thread inside mediapipe's C++ start-up. A failed
+import here is left for the real import to raise, in the caller's words.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
-# Modules being imported ahead, until their import is over (successful or not).
-_pending: dict[str, threading.Event] = {}
-_lock = threading.Lock()
-
 
 def import_ahead(modules: Sequence[str]) -> threading.Thread | None:
-    """Import ``modules`` in this order on one thread, now; None when there is nothing to do
-    (all of them imported already or on their way)."""
-    with _lock:
-        todo = [m for m in modules if m not in _pending and not _imported(m)]
-        for module in todo:
-            _pending[module] = threading.Event()
+    """Import ``modules`` in this order on one new thread; None when all are imported already."""
+    todo = [module for module in modules if module not in sys.modules]
     if not todo:
         return None
-
-    def run() -> None:
-        for module in todo:
-            try:
-                importlib.import_module(module)
-            except Exception as exc:  # noqa: BLE001 - re-raised where the module is used
-                log.debug("import ahead of %s failed: %s", module, exc)
-            finally:
-                with _lock:
-                    _pending.pop(module).set()
-
-    thread = threading.Thread(target=run, name="formcheck-import-ahead", daemon=True)
+    thread = threading.Thread(target=_import_all, args=(todo,), name="formcheck-import-ahead")
     thread.start()
     return thread
 
 
-def wait(module: str, timeout: float = 120.0) -> None:
-    """Return once ``module`` is not being imported ahead (done, failed or never started)."""
-    with _lock:
-        done = _pending.get(module)
-    if done is not None:
-        done.wait(timeout)
+def _import_all(modules: Sequence[str]) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - re-raised where the module is used
+            log.debug("import ahead of %s failed: %s", module, exc)
 
 
-def _imported(module: str) -> bool:
-    import sys
-
-    return module in sys.modules
-
-
-__all__ = ["import_ahead", "wait"]
+__all__ = ["import_ahead"]

@@ -81,7 +81,6 @@ class EstimatorFactory:
         return f"{self.model.variant}:{self.model.sha256[:16]}"
 
     def __call__(self) -> PoseEstimator:
-        imports.wait("formcheck.pose.backend")  # if being imported ahead (engine.imports)
         from formcheck.pose.backend import MediaPipePoseEstimator
 
         return MediaPipePoseEstimator(replace(self.options, model=self.model.path))
@@ -90,8 +89,9 @@ class EstimatorFactory:
 def estimator_factory(options: PoseOptions) -> EstimatorFactory:
     """The process-wide factory for ``options``: the bundle located and checksummed once.
 
-    mediapipe itself is imported by the first estimator made (never for a clip read from the
-    landmark cache) and stays imported for the life of the process.
+    mediapipe itself is imported ahead once a clip to analyse has opened
+    (:mod:`formcheck.engine.imports`), or by the first estimator made; never for a clip read
+    from the landmark cache. It stays imported for the life of the process.
     """
     model = options.model if options.model is None else str(options.model)
     return EstimatorFactory(_model_info(model), options)
@@ -393,6 +393,9 @@ def extract_pose_series(
         "strict_rate": strict_rate,
     }
     source: FrameSource = open_source(spec, **open_kwargs)
+    if estimator is None:
+        # The clip is readable: mediapipe loads now, while the chunks find their start frames.
+        imports.import_ahead(["formcheck.pose.backend"])
     make = new_estimator or estimator_factory(options.pose_options())
     plan = [chunks.Chunk(0, 0, None)]
     if estimator is None and isinstance(source, VideoFileSource):
@@ -453,7 +456,6 @@ def _stop_scan(source: FrameSource) -> None:
 
 
 def _smoothed(series: PoseSeries) -> PoseSeries:
-    # Imported here, after the model's pass: SciPy's import is a second of CPU.
     from formcheck.series.smoothing import smooth_offline
 
     return smooth_offline(series)

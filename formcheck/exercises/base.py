@@ -9,9 +9,10 @@ per-frame features (angles, offsets) and never import cv2 or mediapipe.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from formcheck.errors import ConfigError
@@ -191,14 +192,25 @@ class RuleSession(ABC):
     def update(self, frame: FrameInput) -> list[Event]:
         """Consume one frame; return events that happened at it (new rep, fault, form broke)."""
 
-    def update_many(self, frames: Sequence[FrameInput]) -> list[Event]:
-        """Consume frames in order (offline: a whole clip): the same as ``update`` on each, which
-        a session may do faster by measuring them at once."""
+    def update_many(self, frames: Iterable[FrameInput]) -> list[Event]:
+        """Consume frames in order (offline: a clip, block by block): the same as ``update`` on
+        each, which a session may do faster by measuring them at once."""
         return [event for frame in frames for event in self.update(frame)]
 
     @abstractmethod
     def finish(self) -> ExerciseResult:
         """The verdict for everything seen so far (may be called more than once)."""
+
+
+# Frames handed to a session at once offline: enough for a vectorised rule to gain, few enough
+# that a long clip's rule inputs are never all held at once (memory stays flat in its length).
+EVALUATE_BLOCK = 600
+
+
+def _blocks(items: Iterable[FrameInput], size: int) -> Iterator[list[FrameInput]]:
+    iterator = iter(items)
+    while block := list(islice(iterator, size)):
+        yield block
 
 
 class ExerciseRule(ABC):
@@ -248,7 +260,8 @@ class ExerciseRule(ABC):
         elif measures.series is not series:
             raise ValueError("measures must be of the series being evaluated")
         session = self.graded_session()
-        session.update_many(list(measures.frame_inputs()))
+        for block in _blocks(measures.frame_inputs(), EVALUATE_BLOCK):
+            session.update_many(block)
         result = session.finish()
         if result.view is None and len(series):
             result.view = measures.view

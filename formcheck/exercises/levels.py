@@ -17,7 +17,7 @@ slight level) and costs little: the rules are cheap next to the pose model.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from formcheck.exercises.base import (
@@ -94,7 +94,8 @@ class GradedSession(RuleSession):
             self.slight.update(frame)
         return events
 
-    def update_many(self, frames: Sequence[FrameInput]) -> list[Event]:
+    def update_many(self, frames: Iterable[FrameInput]) -> list[Event]:
+        frames = list(frames)  # read twice
         events = self.fault.update_many(frames)
         if self.slight is not None:
             self.slight.update_many(frames)

@@ -31,10 +31,8 @@ from formcheck.pose.result import PoseResult
 if TYPE_CHECKING:
     from formcheck.frames import Frame
 
-# MediaPipe's C++ side logs setup chatter to stderr on every load; keep only errors.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+# MediaPipe's C++ side logs setup chatter to stderr on every load; only errors are kept, by
+# the environment set in formcheck.pose (on the main thread, before this module can load).
 import mediapipe as mp  # noqa: E402
 from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
 

@@ -3,10 +3,10 @@ filtering and PCHIP interpolation.
 
 Why not SciPy: ``import scipy.signal`` and ``scipy.interpolate`` cost about a second of CPU at
 every start of ``formcheck analyze`` (holding the GIL while the pose model's threads start),
-and these three functions were the package's only run-time use of them. SciPy stays a test
-dependency: ``tests/series/test_filters.py`` checks each function against its SciPy
-counterpart to floating-point rounding, so smoothing, and every verdict built on it, is
-unchanged.
+and these three functions were an analysis's only use of it (now only the synthetic test-clip
+generator, formcheck.synth, imports SciPy). ``tests/series/test_filters.py`` checks each
+function against its SciPy counterpart to floating-point rounding, so smoothing, and every
+verdict built on it, is unchanged.
 
 The filtering and the interpolation do their arithmetic in the order SciPy's compiled loops do,
 so they agree with SciPy to the last bit on the same coefficients; the filter design shares the

@@ -146,6 +146,26 @@ def test_rule_judges_a_series_within_its_declared_faults(spec: ExerciseSpec):
 
 
 @pytest.mark.parametrize("spec", all_specs_with_toy(), ids=lambda s: s.id)
+@pytest.mark.parametrize("series", [hinge_series, bending_plank], ids=["hinge", "plank"])
+def test_update_many_in_blocks_is_update_frame_by_frame(spec: ExerciseSpec, series):
+    """Offline, sessions take frames in blocks (``update_many``, which a rule may vectorise);
+    live, one at a time. Same events and verdict, at both levels."""
+    from formcheck.features.frame_input import measure_frames
+    from formcheck.series.smoothing import smooth_offline
+
+    frames = list(measure_frames(smooth_offline(series())).frame_inputs())
+    with registry.registered(spec) if spec in TOYS else _nothing():
+        rule = spec.make_rule(registry.default_configs()[spec.id])
+    one_by_one = rule.graded_session()
+    events = [event for frame in frames for event in one_by_one.update(frame)]
+    in_blocks = rule.graded_session()
+    third = len(frames) // 3
+    blocks = [frames[:third], iter(frames[third : 2 * third]), frames[2 * third :]]
+    assert [event for block in blocks for event in in_blocks.update_many(block)] == events
+    assert in_blocks.finish().to_dict() == one_by_one.finish().to_dict()
+
+
+@pytest.mark.parametrize("spec", all_specs_with_toy(), ids=lambda s: s.id)
 def test_recognizer_gives_finite_evidence_on_real_cues(spec: ExerciseSpec):
     """The cues recognition measures on a clip and on a photo, some not measurable (NaN)."""
     from formcheck.engine.recognize import recognize_exercise

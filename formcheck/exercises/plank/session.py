@@ -17,8 +17,9 @@ per-frame benchmarks on keypoint tables:
 
 * :func:`classify_plank_frames` is pure and vectorised: features of N frames in, per-frame
   verdicts out (in plank position?, variant, measured values, fault flags, judged masks).
-* :class:`PlankSession` is the causal state machine: it runs the classifier on each frame,
-  times the hold (in position and still), turns flags that persist into faults with spans,
+* :class:`PlankSession` is the causal state machine: it runs the classifier on each frame
+  (live) or on a block of frames at once (offline, ``update_many``, each frame's noise margin
+  applied after), times the hold (in position and still), turns flags that persist into faults with spans,
   and raises ``form_broke`` when a hip fault has persisted :attr:`PlankConfig.form_broke_s`.
 
 **Facing.** formcheck.features.core signs features by the body's anterior direction, found from the
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -585,22 +586,25 @@ class PlankSession(RuleSession):
         # and is what the hold's jitter record keeps.
         jitter = self._jitter_now()
         v = classify_plank_frames(*_columns([frame]), self.config, margins=self._margins(jitter))
-        return self._judge(frame, v, 0, jitter, v.flags)
+        return self._judge(frame, v, 0, jitter, {code: bool(f[0]) for code, f in v.flags.items()})
 
-    def update_many(self, frames: Sequence[FrameInput]) -> list[Event]:
+    def update_many(self, frames: Iterable[FrameInput]) -> list[Event]:
         """``update`` on each of ``frames`` in turn, with the same result, faster: the frames
         are classified at once (one vectorised call instead of one per frame), and each
         frame's noise margin, which depends on the frames before it, is applied after."""
         frames = list(frames)
         if not frames:
             return []
+        # Classified without margins: ``v.flags`` is not read here, each frame's flags are
+        # taken again below at the margins of the jitter before it.
         v = classify_plank_frames(*_columns(frames), self.config)
         events: list[Event] = []
         for i, frame in enumerate(frames):
             if frame.detected and v.in_position[i]:
                 jitter = self._jitter_now()
-                flags = fault_flags(v, self.config, self._margins(jitter), slice(i, i + 1))
-                events += self._judge(frame, v, i, jitter, flags, row=0)
+                row = fault_flags(v, self.config, self._margins(jitter), slice(i, i + 1))
+                flags = {code: bool(f[0]) for code, f in row.items()}
+                events += self._judge(frame, v, i, jitter, flags)
             else:  # the jitter and the flags are only read in position
                 events += self._judge(frame, v, i, None, None)
         return events
@@ -614,11 +618,10 @@ class PlankSession(RuleSession):
         v: PlankFrameVerdicts,
         i: int,
         jitter: dict[str, float] | None,
-        flags: dict[str, np.ndarray] | None,
-        row: int | None = None,
+        flags: dict[str, bool] | None,
     ) -> list[Event]:
-        """One frame, classified as row ``i`` of ``v``, with ``flags`` at its noise margins
-        (their row ``row``, default ``i``)."""
+        """One frame, classified as row ``i`` of ``v``; ``flags``: where its faults are seen at
+        its noise margins (``jitter``). Both are only read in position (None elsewhere)."""
         cfg = self.config
         t = float(frame.time_ms)
         if self._last_ms is not None and t > self._last_ms:
@@ -632,7 +635,6 @@ class PlankSession(RuleSession):
             self._detected += 1
             self._views[frame.view] = self._views.get(frame.view, 0) + 1
         in_pos = bool(frame.detected and v.in_position[i])
-        row = i if row is None else row
         in_frame_factor = 1.0 if frame.in_frame else 0.8
 
         if in_pos:
@@ -665,7 +667,7 @@ class PlankSession(RuleSession):
                 started = tracker.feed(
                     t,
                     bool(v.judged[code][i]),
-                    bool(flags[code][row]),
+                    flags[code],
                     values[code],
                     float(v.confidence[code][i]) * in_frame_factor,
                     cfg,
