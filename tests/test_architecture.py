@@ -104,24 +104,23 @@ def test_rules_never_import_the_camera_or_model_libraries(library):
     assert offenders == []
 
 
-def test_only_the_pose_backend_imports_mediapipe():
-    importers = {
+def importers_of(library: str) -> set[str]:
+    """The package's modules (paths below formcheck/) that import ``library``."""
+    return {
         str(path.relative_to(PACKAGE))
         for path in modules()
         for _, module in imported(path)
-        if module.split(".")[0] == "mediapipe"
+        if module.split(".")[0] == library
     }
-    assert importers == {"pose/backend.py"}
+
+
+def test_only_the_pose_backend_imports_mediapipe():
+    assert importers_of("mediapipe") == {"pose/backend.py"}
 
 
 def test_only_the_synthetic_clip_generator_imports_scipy():
-    importers = {
-        str(path.relative_to(PACKAGE))
-        for path in modules()
-        for _, module in imported(path)
-        if module.split(".")[0] == "scipy"
-    }
-    assert importers <= {str(p.relative_to(PACKAGE)) for p in (PACKAGE / "synth").rglob("*.py")}
+    synth = {str(path.relative_to(PACKAGE)) for path in (PACKAGE / "synth").rglob("*.py")}
+    assert importers_of("scipy") <= synth
 
 
 def test_loading_every_exercise_loads_neither_cv2_nor_mediapipe():
