@@ -10,8 +10,9 @@ verdict built on it, is unchanged.
 
 The filtering and the interpolation do their arithmetic in the order SciPy's compiled loops do,
 so they agree with SciPy to the last bit on the same coefficients; the filter design shares the
-gain out over its sections, so a smoothed series differs from SciPy's by rounding only (about
-1e-15 of the values).
+gain out over its sections, so a filtered signal differs from SciPy's by rounding only (at
+most 1e-13 over orders 1-8 and all cutoffs tried; a real clip's smoothed landmarks, stored as
+float32, came out identical).
 """
 
 from __future__ import annotations
